@@ -1,0 +1,42 @@
+// swift-tools-version:5.10
+// diffusiond: a daemon that trains and samples diffusion models (Vulkan GPU, CPU SIMD fallback)
+// and its client diffctl. No third-party packages: Foundation, Dispatch, Swift Testing and the
+// system's Vulkan headers only. See ../shared/DESIGN.md (or docs/) for the module arrows.
+import PackageDescription
+
+// Swift SIMD only becomes real FMA instructions when a target CPU is named; without it
+// `addingProduct` lowers to a per-lane library call (~200x slower). haswell = AVX2 + FMA,
+// the common baseline of every x86-64 server of the last decade.
+#if arch(x86_64)
+let simdFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-Ounchecked"], .when(configuration: .release))]
+#else
+let simdFlags: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "diffusiond",
+    products: [
+        .executable(name: "diffusiond", targets: ["diffusiond"]),
+        .executable(name: "diffctl", targets: ["diffctl"]),
+        .executable(name: "diffbench", targets: ["diffbench"]),
+    ],
+    targets: [
+        .systemLibrary(name: "CVulkan", path: "Sources/CVulkan"),
+        .target(name: "DiffusionCore", swiftSettings: simdFlags),
+        .target(name: "CPUBackend", dependencies: ["DiffusionCore"], swiftSettings: simdFlags),
+        .target(name: "VulkanBackend", dependencies: ["DiffusionCore", "CVulkan"]),
+        .target(name: "Plots"),
+        .target(name: "Jobs", dependencies: ["DiffusionCore", "CPUBackend", "VulkanBackend", "Plots"], swiftSettings: simdFlags),
+        .target(name: "DiffProtocol"),
+        .target(name: "Daemon", dependencies: ["Jobs", "DiffProtocol"]),
+        .executableTarget(name: "diffusiond", dependencies: ["Daemon"]),
+        .executableTarget(name: "diffctl", dependencies: ["DiffProtocol"], path: "client"),
+        .executableTarget(name: "diffbench", dependencies: ["Jobs"], swiftSettings: simdFlags),
+        .testTarget(name: "DiffusionCoreTests", dependencies: ["DiffusionCore", "CPUBackend"]),
+        .testTarget(name: "CPUBackendTests", dependencies: ["CPUBackend"]),
+        .testTarget(name: "VulkanBackendTests", dependencies: ["VulkanBackend", "CPUBackend"]),
+        .testTarget(name: "JobsTests", dependencies: ["Jobs"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "DiffProtocol"]),
+        .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
+    ]
+)

@@ -1,0 +1,3 @@
+// Daemon — placeholder.
+import Jobs
+import DiffProtocol

@@ -1,0 +1,2 @@
+// DiffProtocol — placeholder until the wire types land.
+import Foundation

@@ -1,0 +1,2 @@
+// Plots — placeholder until the plot writers land.
+import Foundation

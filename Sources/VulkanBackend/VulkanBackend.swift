@@ -1,0 +1,2 @@
+// VulkanBackend — placeholder until the Vulkan backend lands.
+import DiffusionCore

@@ -1,0 +1,3 @@
+// diffbench — benchmarks.
+import Jobs
+print("diffbench: not implemented yet")

@@ -1,0 +1,3 @@
+// diffusiond — thin main.
+import Daemon
+print("diffusiond: not implemented yet")

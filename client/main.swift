@@ -1,0 +1,3 @@
+// diffctl — thin main.
+import DiffProtocol
+print("diffctl: not implemented yet")
