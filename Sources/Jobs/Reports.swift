@@ -1,0 +1,58 @@
+// Reports.swift — read-only answers the daemon serves without running a job: which backend
+// would run jobs and why, what a noise schedule looks like, a text preview of a finished job.
+import Foundation
+
+/// Which backend jobs run on, and why (for `diffctl info` and the daemon's start-up log).
+public struct BackendReport: Codable, Equatable, Sendable {
+    public var requested: String        // auto | cpu | vulkan
+    public var selected: String         // cpu | vulkan
+    public var deviceName: String
+    public var deviceType: String
+    public var detail: String           // thread count, Vulkan version, shader cache state
+    public var reason: String           // why this backend (e.g. "vulkan: only a CPU-type device (llvmpipe); auto skips it")
+    public var vulkanDevices: [String]  // every Vulkan device seen, or empty
+    public init(requested: String, selected: String, deviceName: String, deviceType: String,
+                detail: String, reason: String, vulkanDevices: [String]) {
+        self.requested = requested; self.selected = selected; self.deviceName = deviceName
+        self.deviceType = deviceType; self.detail = detail; self.reason = reason; self.vulkanDevices = vulkanDevices
+    }
+}
+
+/// A noise schedule inspected (for `diffctl schedule`).
+public struct ScheduleReport: Codable, Equatable, Sendable {
+    public var schedule: String
+    public var timesteps: Int
+    public var alphaBarFirst: Double    // ᾱ at t = 1
+    public var alphaBarLast: Double     // ᾱ at t = T
+    public var snrMax: Double           // ᾱ/(1−ᾱ) at t = 1
+    public var snrMin: Double           // at t = T
+    public var warnings: [String]       // e.g. "the forward process does not reach noise: ᾱ_T = 0.08"
+    /// sampled rows: t, beta, ᾱ_t, √ᾱ_t, √(1−ᾱ_t), SNR
+    public var rows: [[Double]]
+    public init(schedule: String, timesteps: Int, alphaBarFirst: Double, alphaBarLast: Double,
+                snrMax: Double, snrMin: Double, warnings: [String], rows: [[Double]]) {
+        self.schedule = schedule; self.timesteps = timesteps; self.alphaBarFirst = alphaBarFirst
+        self.alphaBarLast = alphaBarLast; self.snrMax = snrMax; self.snrMin = snrMin
+        self.warnings = warnings; self.rows = rows
+    }
+}
+
+public enum JobReports {
+    /// Which backend `choice` resolves to on this machine, with the reason.
+    public static func backend(choice: BackendChoice, deviceIndex: Int?, shaderDir: URL?) -> BackendReport {
+        BackendReport(requested: choice.rawValue, selected: "cpu", deviceName: "cpu", deviceType: "cpu",
+                      detail: "", reason: "backend selection not implemented yet", vulkanDevices: [])
+    }
+
+    /// Inspect a schedule described by the schedule fields of a spec (schedule, timesteps,
+    /// betaStart, betaEnd, zeroTerminalSNR). Throws JobError.invalid on bad values.
+    public static func schedule(_ spec: JobSpec) throws -> ScheduleReport {
+        throw JobError.failed("schedule inspection not implemented yet")
+    }
+
+    /// A terminal preview (Unicode braille scatter of samples and/or the loss curve) of the job
+    /// whose directory is `jobDir`, `width` × `height` characters; nil when there is nothing to show.
+    public static func preview(jobDir: URL, width: Int, height: Int) -> String? {
+        nil
+    }
+}
