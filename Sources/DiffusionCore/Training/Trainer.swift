@@ -43,7 +43,12 @@ public final class Trainer {
     private var pendingLossSteps: [Int] = []
     private var hostBatch: [Float]
 
-    public init(config: TrainConfig, data: Dataset, backend: Backend, lossRingSize: Int = 64) throws {
+    /// per-class source distribution (conditional prior); nil = N(0, I) noise generated on the device
+    public let classPrior: ClassPrior?
+    private let source: BufferView?
+
+    public init(config: TrainConfig, data: Dataset, backend: Backend, lossRingSize: Int = 64,
+                classPrior: ClassPrior? = nil) throws {
         let c = config.model
         guard data.dim == c.dataDim else { throw ModelError("data has \(data.dim) dimensions, model expects \(c.dataDim)") }
         guard data.count > 0 else { throw ModelError("the training set is empty") }
@@ -59,6 +64,12 @@ public final class Trainer {
         self.rng = PhiloxStream(seed: config.seed)
         self.noiseSeed = config.seed &* 0x9E37_79B9_7F4A_7C15 &+ 0x1234_5678
         self.lossRingSize = max(lossRingSize, 1)
+        if let classPrior {
+            guard data.labels != nil, classPrior.numClasses == data.numClasses, classPrior.dim == data.dim else {
+                throw ModelError("a class-conditional source needs labelled data matching the prior")
+            }
+        }
+        self.classPrior = classPrior
 
         let P = model.parameterCount
         state = try backend.makeBuffer(count: 5 * P)
@@ -70,13 +81,15 @@ public final class Trainer {
 
         let B = config.batchSize, d = c.dataDim, cd = c.condDim
         workspace = try ModelWorkspace(backend: backend, config: c, batch: B, training: true)
-        let batchCount = B * d + 6 * B + B * cd
+        let srcCount = classPrior == nil ? 0 : B * d
+        let batchCount = B * d + 6 * B + B * cd + srcCount
         batchBuffer = try backend.makeBuffer(count: batchCount)
         var o = 0
         func take(_ n: Int, _ buf: DeviceBuffer) -> BufferView { defer { o += n }; return BufferView(buf, offset: o, count: n) }
         x0 = take(B * d, batchBuffer); xa = take(B, batchBuffer); xb = take(B, batchBuffer)
         ta = take(B, batchBuffer); tb = take(B, batchBuffer); time = take(B, batchBuffer)
         labels = take(B, batchBuffer); cond = take(B * cd, batchBuffer)
+        source = srcCount > 0 ? take(srcCount, batchBuffer) : nil
         hostBatch = [Float](repeating: 0, count: batchCount)
         o = 0
         scratch = try backend.makeBuffer(count: 3 * B * d + 1 + self.lossRingSize)
@@ -96,6 +109,7 @@ public final class Trainer {
         let n = data.count
         // host: pick rows, timesteps, labels (with CFG dropout) and per-row coefficients
         let oXa = B * d, oXb = oXa + B, oTa = oXb + B, oTb = oTa + B, oTime = oTb + B, oLab = oTime + B, oCond = oLab + B
+        let oSrc = oCond + B * cd
         data.points.withUnsafeBufferPointer { pts in
             hostBatch.withUnsafeMutableBufferPointer { hb in
                 for r in 0..<B {
@@ -119,12 +133,21 @@ public final class Trainer {
                     if cd > 0, let conds = data.conditions {
                         for j in 0..<cd { hb[oCond + r * cd + j] = conds[idx * cd + j] }
                     }
+                    if let prior = classPrior, let labs = data.labels {
+                        // source sample x1 = mean_c + std_c ⊙ z of the row's own class
+                        let k = labs[idx]
+                        for j in 0..<d { hb[oSrc + r * d + j] = prior.means[k][j] + prior.stds[k][j] * rng.normal() }
+                    }
                 }
             }
         }
         step += 1
         backend.write(hostBatch, to: BufferView(batchBuffer))
-        backend.gaussianNoise(out: eps, seed: noiseSeed, counterBase: UInt64(step) &* UInt64((B * d + 3) / 4))
+        if let source {
+            backend.copy(source, to: eps)
+        } else {
+            backend.gaussianNoise(out: eps, seed: noiseSeed, counterBase: UInt64(step) &* UInt64((B * d + 3) / 4))
+        }
         backend.rowCombine(ca: xa, x: x0, cb: xb, y: eps, out: xt, rows: B, cols: d)
         backend.rowCombine(ca: ta, x: x0, cb: tb, y: eps, out: target, rows: B, cols: d)
         let inputs = ModelInputs(x: xt, time: time, labels: c.usesClasses ? labels : nil, cond: cd > 0 ? cond : nil)
