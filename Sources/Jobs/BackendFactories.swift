@@ -4,7 +4,7 @@ import DiffusionCore
 import Foundation
 
 enum CPUBackendFactory {
-    static func make(threads: Int?) -> Backend { ReferenceBackend() }
+    static func make(threads: Int?) -> Backend { SIMDBackend(threads: threads) }
 }
 
 enum VulkanSupport {

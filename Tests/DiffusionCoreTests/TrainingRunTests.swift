@@ -19,15 +19,15 @@ func ring8Data(count: Int, seed: UInt64) -> Dataset {
 }
 
 func smallTrainConfig(steps: Int, objective: Objective = .eps, classes: Int = 0, seed: UInt64 = 1) -> TrainConfig {
-    TrainConfig(model: ModelConfig(dataDim: 2, width: 64, depth: 3, timeEmbedDim: 16, numClasses: classes, classEmbedDim: 8),
-                objective: objective, steps: steps, batchSize: 256, lr: 3e-3, warmupSteps: 50, emaDecay: 0.995, seed: seed)
+    TrainConfig(model: ModelConfig(dataDim: 2, width: 128, depth: 3, timeEmbedDim: 32, numClasses: classes, classEmbedDim: 8),
+                objective: objective, steps: steps, batchSize: 256, lr: 2e-3, warmupSteps: 50, emaDecay: 0.995, seed: seed)
 }
 
 @Suite struct TrainingRunTests {
     @Test(arguments: [Objective.eps, .flow])
     func shortRunCoversAllRing8Modes(_ objective: Objective) throws {
-        let backend = ReferenceBackend()
-        let config = smallTrainConfig(steps: 1500, objective: objective)
+        let backend = SIMDBackend()
+        let config = smallTrainConfig(steps: 3000, objective: objective)
         let trainer = try Trainer(config: config, data: ring8Data(count: 4000, seed: 5), backend: backend)
         var losses: [Float] = []
         for _ in 0..<config.steps {
@@ -44,7 +44,7 @@ func smallTrainConfig(steps: Int, objective: Objective = .eps, classes: Int = 0,
                                   denoiser: denoiser, schedule: objective.isFlow ? nil : trainer.schedule)
         let s = Ring8.score(try sampler.sample(count: 1000).samples)
         #expect(s.modes == 8, "only \(s.modes)/8 modes covered")
-        #expect(s.inMode > 0.5, "only \(s.inMode) of samples within 3 std of a mode")
+        #expect(s.inMode > 0.6, "only \(s.inMode) of samples within 3 std of a mode")
     }
 
     @Test func sameSeedSameRunAndResumeContinuesIt() throws {
@@ -69,7 +69,8 @@ func smallTrainConfig(steps: Int, objective: Objective = .eps, classes: Int = 0,
     }
 
     @Test func learningRateWarmsUpThenDecays() {
-        let c = smallTrainConfig(steps: 1000)
+        var c = smallTrainConfig(steps: 1000)
+        c.lr = 3e-3
         #expect(abs(c.learningRate(at: 25) - 1.5e-3) < 1e-9)
         #expect(abs(c.learningRate(at: 50) - 3e-3) < 1e-9)
         #expect(c.learningRate(at: 500) < 3e-3 && c.learningRate(at: 500) > 3e-4)
