@@ -49,12 +49,13 @@ public final class Daemon: @unchecked Sendable {
         }
         policy = PeerPolicy(ownerUID: geteuid(), allowedGroup: group)
 
-        let store: JobStore
-        do { store = try JobStore(root: stateDir) } catch {
-            throw ListenerError(description: "cannot use state directory \(stateDir): \(error)")
-        }
         let listener = try Listener(path: socketPath, group: group, log: log)
         self.listener = listener
+        let store: JobStore
+        do { store = try JobStore(root: stateDir) } catch {
+            listener.stop()
+            throw ListenerError(description: "cannot use state directory \(stateDir): \(error)")
+        }
 
         let report = JobReports.backend(choice: config.backend, deviceIndex: config.device,
                                         shaderDir: config.shaderDir.isEmpty ? nil : URL(fileURLWithPath: config.shaderDir))

@@ -22,7 +22,16 @@ final class JobStore: @unchecked Sendable {
         try AtomicFile.makeDirectory(root, mode: 0o700)
         try AtomicFile.makeDirectory(root + "/jobs", mode: 0o700)
         try AtomicFile.makeDirectory(root + "/models", mode: 0o755)
+        // one daemon per state directory, whatever its socket
+        let fd = open(root + "/daemon.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw posixError("open \(root)/daemon.lock") }
+        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
+            close(fd)
+            throw POSIXFailure(description: "another diffusiond is using this state directory (\(root)/daemon.lock is locked)")
+        }
+        lockFD = fd
     }
+    private let lockFD: Int32
 
     func jobDir(_ id: String) -> String { jobsDir + "/" + id }
 
