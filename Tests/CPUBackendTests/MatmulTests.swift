@@ -9,6 +9,8 @@ import Testing
 let matmulShapes: [(Int, Int, Int)] = [
     (1, 1, 1), (3, 7, 17), (17, 33, 65), (65, 130, 7), (130, 255, 3), (255, 257, 33),
     (257, 17, 513), (513, 65, 130), (7, 513, 255), (33, 3, 257), (1, 513, 1), (513, 1, 7),
+    // skinny paths (N ≤ 4 or M ≤ 4), large enough to be split over threads
+    (700, 2, 300), (2, 300, 700), (1000, 4, 64), (4, 1000, 65), (3, 17, 9), (17, 3, 9),
 ]
 
 let transpositions: [(Bool, Bool)] = [(false, false), (false, true), (true, false), (true, true)]
