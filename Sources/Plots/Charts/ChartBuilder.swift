@@ -192,7 +192,8 @@ struct ChartBuilder {
                        Point(r.x + r.w - w - 8, r.y + r.h - h - 8), Point(r.x + 8, r.y + r.h - h - 8)]
         var best = corners[0], bestCount = Int.max
         for c in corners {
-            let n = occupied.reduce(0) { $0 + (($1.x >= c.x && $1.x <= c.x + w && $1.y >= c.y && $1.y <= c.y + h) ? 1 : 0) }
+            let m = 8.0  // keep a little air around the box
+            let n = occupied.reduce(0) { $0 + (($1.x >= c.x - m && $1.x <= c.x + w + m && $1.y >= c.y - m && $1.y <= c.y + h + m) ? 1 : 0) }
             if n < bestCount { bestCount = n; best = c }
         }
         add(.beginGroup([("class", "legend")], clip: nil))

@@ -22,7 +22,8 @@ extension Charts {
         var b = ChartBuilder(width: size.width, height: size.height, title: title)
         var xa = Axis(lo: 0, hi: Double(max(1, n)), scale: .linear)
         xa.ticks = []
-        let ya = Axis.linear(lo: lowest, hi: top > 0 ? top * 1.15 : 1, pad: 0)
+        // headroom above the tallest bar for the legend
+        let ya = Axis.linear(lo: lowest, hi: top > 0 ? top * 1.4 : 1, pad: 0)
         let p = Panel(rect: plotRect(size, title: title), x: xa, y: ya)
         b.axes(p, xLabel: "", yLabel: yLabel)
         let slot = p.rect.w / Double(max(1, n))
@@ -41,7 +42,7 @@ extension Charts {
                 let y0 = p.py(max(0, v)), y1 = p.py(min(0, v))
                 b.add(.rect(Rect(x: x0, y: y0, w: x1 - x0, h: y1 - y0), fill: color, stroke: nil, strokeWidth: 0))
                 if n <= 16 {
-                    b.add(.text(NumberFormat.short(v, digits: 2), at: Point((x0 + x1) / 2, y0 - 3), size: 8.5, anchor: .middle,
+                    b.add(.text(NumberFormat.short(v, digits: 3), at: Point((x0 + x1) / 2, y0 - 3), size: 8.5, anchor: .middle,
                                 color: .text, bold: false, rotated: false))
                 }
                 b.note([Point((x0 + x1) / 2, y0), Point((x0 + x1) / 2, (y0 + y1) / 2)], in: p)

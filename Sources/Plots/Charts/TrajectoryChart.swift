@@ -90,7 +90,10 @@ extension Charts {
                                        size: ChartSize) -> Figure {
         var b = ChartBuilder(width: size.width, height: size.height, title: title)
         let rect = plotRect(size, title: title)
-        let xa = Axis.linear(covering: steps, pad: 0.01)
+        // time runs left to right from the first snapshot to the last, even when the step
+        // labels count down (t = T ... 0): the axis is then reversed
+        var xa = Axis.linear(covering: steps, pad: 0.01)
+        if let first = steps.first, let last = steps.last, last < first { swap(&xa.lo, &xa.hi) }
         let ya = Axis.linear(covering: background + paths.flatMap { $0 })
         let p = Panel(rect: rect, x: xa, y: ya)
         b.axes(p, xLabel: "step", yLabel: "x")
@@ -110,6 +113,7 @@ extension Charts {
             b.add(.beginGroup([("class", "series"), ("data-series", "data"), ("data-count", String(h.total))], clip: rect))
             b.add(.path([run], stroke: nil, width: 0, dashed: false, fill: RGBA.dataGray.withAlpha(0.3)))
             b.add(.endGroup)
+            b.note(run + run.map { Point(($0.x + rect.x + rect.w) / 2, $0.y) }, in: p)
             b.figure.skippedNonFinite += h.skipped
             legend.append(LegendEntry(name: "data density", color: RGBA.dataGray.withAlpha(0.3), style: .box))
         }

@@ -76,15 +76,25 @@ struct Axis {
                 axis.ticks.append(pow(10, Double(e))); axis.labels.append(NumberFormat.decade(e))
             }
         } else {
-            // less than two decades in view: 1-2-5 ticks within each decade
-            for e in e0...e1 {
-                for m in [1.0, 2.0, 5.0] {
-                    let v = m * pow(10, Double(e))
-                    let lv = log10(v)
-                    if lv >= llo - 1e-9 && lv <= lhi + 1e-9 {
-                        axis.ticks.append(v); axis.labels.append(NumberFormat.short(v, digits: 2))
+            // less than two decades in view: 1-2-5 ticks within each decade, else 1...9
+            for mantissas in [[1.0, 2.0, 5.0], [1.0, 2, 3, 4, 5, 6, 7, 8, 9]] {
+                axis.ticks = []; axis.labels = []
+                for e in e0...e1 {
+                    for m in mantissas {
+                        let v = m * pow(10, Double(e))
+                        let lv = log10(v)
+                        if lv >= llo - 1e-9 && lv <= lhi + 1e-9 {
+                            axis.ticks.append(v); axis.labels.append(NumberFormat.short(v, digits: 2))
+                        }
                     }
                 }
+                if axis.ticks.count >= 3 { break }
+            }
+            if axis.ticks.count < 3 {
+                // a narrow range: plain 1-2-5 steps, placed on the log axis
+                let lin = Axis.linear(lo: axis.lo, hi: axis.hi, pad: 0, targetTicks: 4)
+                axis.ticks = lin.ticks.filter { $0 > 0 }
+                axis.labels = zip(lin.ticks, lin.labels).filter { $0.0 > 0 }.map(\.1)
             }
         }
         return axis
