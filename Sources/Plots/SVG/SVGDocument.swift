@@ -9,6 +9,7 @@ public struct SVGDocument {
     private var depth = 1
     private var openGroups = 0
     private var defs: String = ""
+    private var clipIDs: [String: String] = [:]
 
     public init(width: Double, height: Double) {
         self.width = width; self.height = height
@@ -80,9 +81,13 @@ public struct SVGDocument {
     }
 
     /// Adds a rectangular clip path and returns its id for a `clip-path="url(#id)"` attribute.
+    /// The same rectangle twice gets the same id.
     public mutating func addClipRect(x: Double, y: Double, width: Double, height: Double) -> String {
-        let id = "clip\(defs.components(separatedBy: "<clipPath").count)"
-        defs += "    <clipPath id=\"\(id)\"><rect x=\"\(NumberFormat.coord(x))\" y=\"\(NumberFormat.coord(y))\" width=\"\(NumberFormat.coord(width))\" height=\"\(NumberFormat.coord(height))\"/></clipPath>\n"
+        let rect = "<rect x=\"\(NumberFormat.coord(x))\" y=\"\(NumberFormat.coord(y))\" width=\"\(NumberFormat.coord(width))\" height=\"\(NumberFormat.coord(height))\"/>"
+        if let id = clipIDs[rect] { return id }
+        let id = "clip\(clipIDs.count + 1)"
+        clipIDs[rect] = id
+        defs += "    <clipPath id=\"\(id)\">\(rect)</clipPath>\n"
         return id
     }
 

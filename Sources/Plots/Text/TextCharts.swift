@@ -120,3 +120,49 @@ extension TextPlot {
         return lines.joined(separator: "\n")
     }
 }
+
+extension TextPlot {
+    /// Samples over data for row-major points (N, dimension): for 2-D and more a braille scatter
+    /// of coordinates 0 and 1 (data blue, samples red; without colour samples are drawn as "•"),
+    /// for 1-D the two histograms over shared bins, one row each.
+    public static func samplesOverData<T: BinaryFloatingPoint>(samples: [T], data: [T], dimension: Int,
+                                                               width: Int = 60, height: Int = 16,
+                                                               useColor: Bool = true, title: String? = nil) -> String {
+        let d = max(1, dimension)
+        if d == 1 {
+            let h = histograms([HistogramSeries(name: "data", values: data), HistogramSeries(name: "samples", values: samples)],
+                               width: width, useColor: useColor, colors: [.blue, .red])
+            return [title, h].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n")
+        }
+        return scatter([Series(name: "data", flat: data, dimension: d, color: .blue),
+                        Series(name: "samples", flat: samples, dimension: d, color: .red,
+                               mark: useColor ? .braille : .character("•"))],
+                       width: width, height: height, useColor: useColor, title: title)
+    }
+
+    /// One row per series: its histogram over `width` bins shared by all series, as block
+    /// heights ▁...█ on a common density scale (an empty bin is a space), then the bin range.
+    public static func histograms(_ series: [HistogramSeries], width: Int = 60, useColor: Bool = false,
+                                  colors: [Color] = []) -> String {
+        let bins = max(1, width)
+        let edges = Histogram.sharedEdges(series.map(\.values), bins: bins)
+        let hists = series.map { Histogram(values: $0.values, edges: edges) }
+        let dens = hists.map { h in h.counts.map { h.total > 0 ? Double($0) / Double(h.total) : 0 } }
+        let peak = dens.flatMap { $0 }.max() ?? 0
+        let nameWidth = series.map(\.name.count).max() ?? 0
+        var lines: [String] = []
+        for (i, s) in series.enumerated() {
+            let row = String(dens[i].map { v -> Character in
+                guard peak > 0, v > 0 else { return " " }
+                return sparkLevels[min(7, max(0, Int((v / peak * 8).rounded(.up)) - 1))]
+            })
+            let color = i < colors.count ? colors[i] : .none
+            lines.append(s.name + String(repeating: " ", count: nameWidth - s.name.count) + " │" + color.wrap(row, enabled: useColor))
+        }
+        let lo = label(edges.first ?? 0), hi = label(edges.last ?? 1)
+        lines.append(String(repeating: " ", count: nameWidth + 2) + lo + String(repeating: " ", count: max(1, bins - lo.count - hi.count)) + hi)
+        let skipped = hists.reduce(0) { $0 + $1.skipped }
+        if skipped > 0 { lines.append("(\(skipped) non-finite value\(skipped == 1 ? "" : "s") skipped)") }
+        return lines.joined(separator: "\n")
+    }
+}
