@@ -1,5 +1,5 @@
-// GaussianMixtureFit.swift — EM for a Gaussian mixture: k-means++ seeding (Philox-seeded) and
-// a few Lloyd iterations for the start, then alternating M-steps (weights, means, regularised
+// GaussianMixtureFit.swift — EM for a Gaussian mixture: k-means for the start (greedy k-means++
+// seeding, Philox-seeded, best of 3 runs), then alternating M-steps (weights, means, regularised
 // covariances) and E-steps (responsibilities, log-likelihood). The mean log-likelihood per
 // point after each iteration is returned; EM makes it non-decreasing (up to rounding).
 import Foundation
@@ -124,31 +124,57 @@ extension GaussianMixture {
         return total / Double(n)
     }
 
-    /// k-means++ seeding (first centre uniform, each next with probability ∝ squared distance to
-    /// the nearest chosen centre), then up to 20 Lloyd iterations. Returns K centres (K, dim).
-    static func kMeans(_ x: [Double], n: Int, dim: Int, k: Int, rng: inout PhiloxStream) -> [[Double]] {
+    /// k-means for the EM start: `restarts` runs of greedy k-means++ seeding followed by up to
+    /// 50 Lloyd iterations; the run with the lowest within-cluster sum of squares wins.
+    /// Returns K centres (K, dim).
+    static func kMeans(_ x: [Double], n: Int, dim: Int, k: Int, rng: inout PhiloxStream, restarts: Int = 3) -> [[Double]] {
+        var best: (centres: [[Double]], inertia: Double)? = nil
+        for _ in 0..<restarts {
+            let run = lloyd(x, n: n, dim: dim, centres: greedySeeds(x, n: n, dim: dim, k: k, rng: &rng))
+            if best == nil || run.inertia < best!.inertia { best = run }
+        }
+        return best!.centres
+    }
+
+    /// Greedy k-means++ (as scikit-learn): the first centre uniform; then, per centre, draw
+    /// 2 + ⌊ln K⌋ candidates with probability ∝ squared distance to the nearest chosen centre and
+    /// keep the one that lowers the total squared distance most.
+    static func greedySeeds(_ x: [Double], n: Int, dim: Int, k: Int, rng: inout PhiloxStream) -> [[Double]] {
         func row(_ i: Int) -> [Double] { Array(x[(i * dim)..<((i + 1) * dim)]) }
         var centres = [row(rng.int(n))]
         var d2 = (0..<n).map { i in squaredDistance(x, i, centres[0], dim: dim) }
+        let trials = 2 + Int(log(Double(k)))
         while centres.count < k {
             let total = d2.reduce(0, +)
-            var chosen = n - 1
-            if total > 0 {
-                let u = rng.uniformDouble() * total
-                var acc = 0.0
-                for i in 0..<n {
-                    acc += d2[i]
-                    if u < acc { chosen = i; break }
+            var bestCandidate: (centre: [Double], d2: [Double], potential: Double)? = nil
+            for _ in 0..<trials {
+                var chosen = rng.int(n)      // all points on centres already: any point will do
+                if total > 0 {
+                    let u = rng.uniformDouble() * total
+                    var acc = 0.0
+                    chosen = n - 1
+                    for i in 0..<n {
+                        acc += d2[i]
+                        if u < acc { chosen = i; break }
+                    }
                 }
-            } else {
-                chosen = rng.int(n)  // all points coincide with centres: any point will do
+                let c = row(chosen)
+                var next = d2, potential = 0.0
+                for i in 0..<n { next[i] = min(next[i], squaredDistance(x, i, c, dim: dim)); potential += next[i] }
+                if bestCandidate == nil || potential < bestCandidate!.potential { bestCandidate = (c, next, potential) }
             }
-            let c = row(chosen)
-            centres.append(c)
-            for i in 0..<n { d2[i] = min(d2[i], squaredDistance(x, i, c, dim: dim)) }
+            centres.append(bestCandidate!.centre)
+            d2 = bestCandidate!.d2
         }
+        return centres
+    }
+
+    /// Lloyd iterations until no assignment changes (at most 50); empty clusters keep their centre.
+    static func lloyd(_ x: [Double], n: Int, dim: Int, centres start: [[Double]]) -> (centres: [[Double]], inertia: Double) {
+        var centres = start
+        let k = centres.count
         var assignment = [Int](repeating: -1, count: n)
-        for _ in 0..<20 {
+        for _ in 0..<50 {
             var changed = false
             var sums = [[Double]](repeating: [Double](repeating: 0, count: dim), count: k)
             var counts = [Int](repeating: 0, count: k)
@@ -161,7 +187,9 @@ extension GaussianMixture {
             if !changed { break }
             for c in 0..<k where counts[c] > 0 { centres[c] = sums[c].map { $0 / Double(counts[c]) } }
         }
-        return centres
+        var inertia = 0.0
+        for i in 0..<n { inertia += nearest(x, i, centres, dim: dim).distance2 }
+        return (centres, inertia)
     }
 
     static func squaredDistance(_ x: [Double], _ i: Int, _ c: [Double], dim: Int) -> Double {
