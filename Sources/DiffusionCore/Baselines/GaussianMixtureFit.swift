@@ -52,58 +52,83 @@ extension GaussianMixture {
     /// M-step: weights, means and regularised covariances from responsibilities resp (n, K).
     /// A component with (almost) no responsibility keeps its previous mean (or its k-means centre).
     mutating func maximize(_ x: [Double], n: Int, resp: [Double], previous centres: [[Double]]) {
-        let k = resp.count / n
-        var nk = [Double](repeating: 0, count: k)
-        var mu = [[Double]](repeating: [Double](repeating: 0, count: dim), count: k)
-        for i in 0..<n {
-            for c in 0..<k {
-                let r = resp[i * k + c]
-                if r == 0 { continue }
-                nk[c] += r
-                for d in 0..<dim { mu[c][d] += r * x[i * dim + d] }
-            }
-        }
-        let tiny = 10 * Double.ulpOfOne
-        for c in 0..<k {
-            if nk[c] > tiny { for d in 0..<dim { mu[c][d] /= nk[c] } }
-            else { mu[c] = means.count == k ? means[c] : centres[c] }
-        }
+        let k = resp.count / n, dim = self.dim
         let covSize = covarianceType == .diagonal ? dim : dim * dim
-        var cov = [[Double]](repeating: [Double](repeating: 0, count: covSize), count: k)
-        var e = [Double](repeating: 0, count: dim)
-        for i in 0..<n {
-            for c in 0..<k {
-                let r = resp[i * k + c]
-                if r == 0 { continue }
-                for d in 0..<dim { e[d] = x[i * dim + d] - mu[c][d] }
-                switch covarianceType {
-                case .diagonal:
-                    for d in 0..<dim { cov[c][d] += r * e[d] * e[d] }
-                case .full:
-                    for a in 0..<dim { for b in 0...a { cov[c][a * dim + b] += r * e[a] * e[b] } }
+        var nk = [Double](repeating: 0, count: k)
+        var mu = [Double](repeating: 0, count: k * dim)          // (K, dim)
+        var cov = [Double](repeating: 0, count: k * covSize)     // (K, covSize)
+        let tiny = 10 * Double.ulpOfOne
+        let full = covarianceType == .full
+        x.withUnsafeBufferPointer { xp in
+            resp.withUnsafeBufferPointer { rp in
+                mu.withUnsafeMutableBufferPointer { mp in
+                    for i in 0..<n {
+                        let xi = xp.baseAddress! + i * dim
+                        for c in 0..<k {
+                            let r = rp[i * k + c]
+                            if r == 0 { continue }
+                            nk[c] += r
+                            let m = mp.baseAddress! + c * dim
+                            for d in 0..<dim { m[d] += r * xi[d] }
+                        }
+                    }
+                    for c in 0..<k {
+                        let m = mp.baseAddress! + c * dim
+                        if nk[c] > tiny { for d in 0..<dim { m[d] /= nk[c] } }
+                        else {
+                            let keep = means.count == k ? means[c] : centres[c]
+                            for d in 0..<dim { m[d] = keep[d] }
+                        }
+                    }
                 }
-            }
-        }
-        for c in 0..<k {
-            let scale = nk[c] > tiny ? 1 / nk[c] : 0
-            switch covarianceType {
-            case .diagonal:
-                for d in 0..<dim { cov[c][d] = cov[c][d] * scale + regularization }
-            case .full:
-                for a in 0..<dim {
-                    for b in 0...a {
-                        let v = cov[c][a * dim + b] * scale + (a == b ? regularization : 0)
-                        cov[c][a * dim + b] = v; cov[c][b * dim + a] = v
+                mu.withUnsafeBufferPointer { mp in
+                    cov.withUnsafeMutableBufferPointer { cp in
+                        var e = [Double](repeating: 0, count: dim)
+                        e.withUnsafeMutableBufferPointer { ep in
+                            for i in 0..<n {
+                                let xi = xp.baseAddress! + i * dim
+                                for c in 0..<k {
+                                    let r = rp[i * k + c]
+                                    if r == 0 { continue }
+                                    let m = mp.baseAddress! + c * dim, s = cp.baseAddress! + c * covSize
+                                    for d in 0..<dim { ep[d] = xi[d] - m[d] }
+                                    if full {
+                                        for a in 0..<dim {
+                                            let ra = r * ep[a], row = s + a * dim
+                                            for b in 0...a { row[b] += ra * ep[b] }
+                                        }
+                                    } else {
+                                        for d in 0..<dim { s[d] += r * ep[d] * ep[d] }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
+        }
+        var covariances: [[Double]] = []
+        for c in 0..<k {
+            let scale = nk[c] > tiny ? 1 / nk[c] : 0
+            var s = Array(cov[(c * covSize)..<((c + 1) * covSize)])
+            if full {
+                for a in 0..<dim {
+                    for b in 0...a {
+                        let v = s[a * dim + b] * scale + (a == b ? regularization : 0)
+                        s[a * dim + b] = v; s[b * dim + a] = v
+                    }
+                }
+            } else {
+                for d in 0..<dim { s[d] = s[d] * scale + regularization }
+            }
+            covariances.append(s)
         }
         let total = nk.reduce(0, +)
         weights = nk.map { max($0, tiny) / max(total, tiny) }
         let wsum = weights.reduce(0, +)
         weights = weights.map { $0 / wsum }
-        means = mu
-        covariances = cov
+        means = (0..<k).map { Array(mu[($0 * dim)..<(($0 + 1) * dim)]) }
+        self.covariances = covariances
     }
 
     /// E-step: responsibilities resp (n, K) under the current parameters; returns the mean
@@ -112,14 +137,25 @@ extension GaussianMixture {
         let k = components
         let eval = ComponentEvaluator(self)
         var logp = [Double](repeating: 0, count: k)
-        var xi = [Double](repeating: 0, count: dim)
+        var scratch = [Double](repeating: 0, count: dim)
         var total = 0.0
-        for i in 0..<n {
-            for d in 0..<dim { xi[d] = x[i * dim + d] }
-            eval.logWeightedDensities(xi, into: &logp)
-            let lse = logSumExp(logp)
-            total += lse
-            for c in 0..<k { resp[i * k + c] = exp(logp[c] - lse) }
+        x.withUnsafeBufferPointer { xp in
+            resp.withUnsafeMutableBufferPointer { rp in
+                logp.withUnsafeMutableBufferPointer { lp in
+                    scratch.withUnsafeMutableBufferPointer { sp in
+                        for i in 0..<n {
+                            eval.logWeightedDensities(xp.baseAddress! + i * dim, into: lp.baseAddress!, scratch: sp.baseAddress!)
+                            var m = -Double.infinity
+                            for c in 0..<k { m = max(m, lp[c]) }
+                            var sum = 0.0
+                            for c in 0..<k { sum += exp(lp[c] - m) }
+                            let lse = m + log(sum)
+                            total += lse
+                            for c in 0..<k { rp[i * k + c] = exp(lp[c] - lse) }
+                        }
+                    }
+                }
+            }
         }
         return total / Double(n)
     }
@@ -192,10 +228,16 @@ extension GaussianMixture {
         return (centres, inertia)
     }
 
+    @inline(__always)
     static func squaredDistance(_ x: [Double], _ i: Int, _ c: [Double], dim: Int) -> Double {
-        var s = 0.0
-        for d in 0..<dim { let e = x[i * dim + d] - c[d]; s += e * e }
-        return s
+        x.withUnsafeBufferPointer { xp in
+            c.withUnsafeBufferPointer { cp in
+                var s = 0.0
+                let xi = xp.baseAddress! + i * dim
+                for d in 0..<dim { let e = xi[d] - cp[d]; s += e * e }
+                return s
+            }
+        }
     }
 
     static func nearest(_ x: [Double], _ i: Int, _ centres: [[Double]], dim: Int) -> (index: Int, distance2: Double) {
