@@ -74,6 +74,10 @@ import DiffusionCore
         #expect(abs(ed - (10 - 8.0 / 3)) < 1e-9)
         // identical sets: the cross term keeps i = j, so 2·8/9 − 2·4/3 = −8/9 (U-statistics can go negative)
         #expect(abs(Metrics.energyDistance([0, 1, 2], [0, 1, 2], dim: 1, maxPoints: 10, seed: 0) + 8.0 / 9) < 1e-9)
+        // non-finite rows are left out; too few finite rows give NaN instead of a crash
+        #expect(abs(Metrics.energyDistance([0, .nan, 1, 2], [5, 6, .infinity, 7], dim: 1, maxPoints: 10, seed: 0) - (10 - 8.0 / 3)) < 1e-9)
+        #expect(Metrics.energyDistance([0, .nan], [5, 6, 7], dim: 1, maxPoints: 10, seed: 0).isNaN)
+        #expect(Metrics.mmd([.nan, .nan], [5, 6, 7], dim: 1, maxPoints: 10, seed: 0).isNaN)
     }
 
     @Test func energyDistanceAndMMDSeparateDistributions() throws {
