@@ -105,6 +105,10 @@ func littleEndianBytes(_ values: [Float]) -> [UInt8] {
         #expect(dataErrorMessage { _ = try DataLoader.load(path: blankLines, labelColumn: nil, conditionColumns: []) }
                 == "\(blankLines):5: column 'b': 'x' is not a number")
 
+        let crlf = try writeDataTestFile(dir, "crlf.csv", "a,b\r\n1,2\r\n\r\n3,?\r\n")
+        #expect(dataErrorMessage { _ = try DataLoader.load(path: crlf, labelColumn: nil, conditionColumns: []) }
+                == "\(crlf):4: column 'b': '?' is not a number")
+
         let wide = try writeDataTestFile(dir, "wide.csv", "a,b\n1,2\n3,4,5\n")
         #expect(dataErrorMessage { _ = try DataLoader.load(path: wide, labelColumn: nil, conditionColumns: []) }
                 == "\(wide):3: expected 2 columns as in the header, found 3")
@@ -193,6 +197,8 @@ func littleEndianBytes(_ values: [Float]) -> [UInt8] {
         let out = dir.appendingPathComponent("bad.csv")
         #expect(dataErrorMessage { try SampleWriter.writeCSV(points: [1, 2, 3], dim: 2, to: out) }
                 == "\(out.path): 3 values do not make rows of dim 2")
+        #expect(dataErrorMessage { try SampleWriter.writeCSV(points: [1, 2], dim: 2, to: out, columnNames: ["a", "b,c"]) }
+                == "\(out.path): column name 'b,c' must be non-empty, without commas, quotes or line breaks")
         let intoMissingDir = dir.appendingPathComponent("no/such/dir/s.npy")
         #expect(dataErrorMessage { try SampleWriter.writeNPY(points: [1, 2], dim: 2, to: intoMissingDir) }?
                 .hasPrefix("\(intoMissingDir.path): cannot create temp file") == true)

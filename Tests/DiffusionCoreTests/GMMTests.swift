@@ -110,6 +110,17 @@ import DiffusionCore
         #expect(abs(back.logLikelihood(points: ds.points, dim: 2) - ll.last!) < 1e-9)
     }
 
+    @Test func degenerateDataStaysFinite() throws {
+        // every point identical: more components than distinct points, covariances = regularization
+        let points = [Float](repeating: 1.5, count: 2 * 50)
+        for covariance in CovarianceType.allCases {
+            let (g, ll) = try GaussianMixture.fit(points: points, dim: 2, components: 3, covariance: covariance, iterations: 10, seed: 1)
+            #expect(ll.allSatisfy { $0.isFinite })
+            #expect(g.means.allSatisfy { $0 == [1.5, 1.5] })
+            #expect(g.sample(count: 10, seed: 1).allSatisfy { abs($0 - 1.5) < 0.01 })
+        }
+    }
+
     @Test func badInputIsRefused() {
         let m = { (body: () throws -> Void) in dataErrorMessage(body) }
         #expect(m { _ = try GaussianMixture.fit(points: [1, 2, 3], dim: 2, components: 1, covariance: .diagonal, iterations: 5, seed: 0) }
