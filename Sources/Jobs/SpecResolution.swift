@@ -12,7 +12,7 @@ public enum TrainDefaults {
     public static let timeEmbedDim = 128
     public static let classEmbedDim = 32
     public static let batchSize = 512
-    public static let lr = 1e-3
+    public static let lr = 2e-3
     public static let warmupSteps = 100
     public static let emaDecay = 0.999
     public static let clipNorm = 1.0
