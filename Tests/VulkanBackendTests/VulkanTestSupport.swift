@@ -20,7 +20,7 @@ enum VulkanTestEnv {
         VulkanOptions(allowCPUDevice: true, shaderDir: shaderDir, cacheDir: cacheDir ?? sharedCache)
     }
 
-    static let sharedCache = FileManager.default.temporaryDirectory.appendingPathComponent("diffusiond-vk-test-cache-\(getpid())")
+    static let sharedCache = FileManager.default.temporaryDirectory.appendingPathComponent("diffusiond-vk-test-cache")
 
     static let result: Result<VulkanComputeBackend, Error> = Result { try VulkanComputeBackend(options: options()) }
     static var backend: VulkanComputeBackend? { try? result.get() }
