@@ -87,6 +87,11 @@ struct VulkanOpsTests {
         t.ref.activationBackward(act, x: x.1, dy: dy.1, dx: dy.1)
         let (gd, wd) = t.whole(dy)
         expectClose(gd, wd, abs: 1e-5, rel: 1e-5, "\(act) backward")
+
+        t.vk.activationForward(act, x: x.0, y: x.0)                  // y aliases x
+        t.ref.activationForward(act, x: x.1, y: x.1)
+        let (gi, wi) = t.whole(x)
+        expectClose(gi, wi, abs: 1e-5, rel: 1e-5, "\(act) forward in place")
     }
 
     @Test("axpby, combine3 and rowCombine, including outputs aliasing inputs")
@@ -245,5 +250,25 @@ struct VulkanOpsTests {
         let kat = try t.make([Float](repeating: 0, count: 4))
         t.vk.philoxRawWords(out: kat.0, seed: 0, counterBase: 0)
         #expect(t.vk.read(kat.0).map { $0.bitPattern } == [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8])
+    }
+
+    @Test("uploads and downloads larger than the staging ring, interleaved with ops")
+    func largeTransfers() throws {
+        let vk = try VulkanTestEnv.require()
+        let n = 3_000_000   // 12 MB, more than the 8 MB staging ring
+        let values = randomValues(n, seed: 31)
+        let a = try vk.makeBuffer(count: n + 5)
+        let view = BufferView(a, offset: 5, count: n)
+        vk.write(values, to: view)
+        vk.axpby(a: 2, x: view, b: 0, y: view, out: view)
+        vk.write(Array(values[0..<1000]), to: view.slice(0, 1000))   // ordered after the axpby
+        let back = vk.read(view)
+        #expect(Array(back[0..<1000]) == Array(values[0..<1000]))
+        #expect(Array(back[1000...]) == values[1000...].map { 2 * $0 })
+        #expect(vk.read(BufferView(a, offset: 0, count: 5)) == [0, 0, 0, 0, 0])
+        // many small writes in one submission fill the ring and force intermediate flushes
+        let small = try vk.makeBuffer(count: 300_000)
+        for i in 0..<10 { vk.write([Float](repeating: Float(i), count: 300_000), to: BufferView(small)) }
+        #expect(vk.read(BufferView(small)).allSatisfy { $0 == 9 })
     }
 }
