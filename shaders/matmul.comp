@@ -6,6 +6,8 @@
 // shared memory TILE_K columns at a time; each invocation keeps a REG_M × REG_N register block.
 // Workgroup size and register block are specialization constants, so the host picks tiles per
 // device. Loads outside the matrices read 0, so any M, N, K works.
+//   -DDIRECT: no shared memory and no barriers; each invocation reads its operands straight from
+//   the buffers (register blocking only) — faster on CPU implementations such as lavapipe.
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"
@@ -31,8 +33,10 @@ FLOAT_BUFFER(2, BufC, C)
 layout(push_constant) uniform Push { uint oA, oB, oC; uint M, N, K; float alpha, beta; } p;
 #endif
 
+#ifndef DIRECT
 shared float As[TILE_K][TILE_M];
 shared float Bs[TILE_K][TILE_N];
+#endif
 
 // op(A)[i, k], 0 outside (M, K)
 float loadA(uint i, uint k) {
@@ -63,6 +67,48 @@ void main() {
     for (uint r = 0; r < REG_M; r++)
         for (uint c = 0; c < REG_N; c++) acc[r][c] = 0.0;
 
+#ifdef DIRECT
+    uint rows[REG_M], cols[REG_N];
+    for (uint r = 0; r < REG_M; r++) rows[r] = row0 + ty + r * WG_Y;
+    for (uint c = 0; c < REG_N; c++) cols[c] = col0 + tx + c * WG_X;
+    // Rows / columns outside C are clamped to the last one (their results are never stored),
+    // so the inner loop has no bounds checks.
+    uint aBase[REG_M], bBase[REG_N];
+    for (uint r = 0; r < REG_M; r++) {
+        uint i = min(rows[r], p.M - 1);
+#ifdef TRANS_A
+        aBase[r] = p.oA + i;
+#else
+        aBase[r] = p.oA + i * p.K;
+#endif
+    }
+    for (uint c = 0; c < REG_N; c++) {
+        uint j = min(cols[c], p.N - 1);
+#ifdef TRANS_B
+        bBase[c] = p.oB + j * p.K;
+#else
+        bBase[c] = p.oB + j;
+#endif
+    }
+#ifdef TRANS_A
+    const uint aStride = p.M;
+#else
+    const uint aStride = 1;
+#endif
+#ifdef TRANS_B
+    const uint bStride = 1;
+#else
+    const uint bStride = p.N;
+#endif
+    for (uint k = 0; k < p.K; k++) {
+        float a[REG_M];
+        float b[REG_N];
+        for (uint r = 0; r < REG_M; r++) a[r] = A[aBase[r] + k * aStride];
+        for (uint c = 0; c < REG_N; c++) b[c] = B[bBase[c] + k * bStride];
+        for (uint r = 0; r < REG_M; r++)
+            for (uint c = 0; c < REG_N; c++) acc[r][c] = fma(a[r], b[c], acc[r][c]);
+    }
+#else
     for (uint k0 = 0; k0 < p.K; k0 += TILE_K) {
         // Stage the tiles; consecutive invocations read consecutive addresses.
         for (uint e = tid; e < TILE_K * TILE_M; e += THREADS) {
@@ -92,6 +138,7 @@ void main() {
         }
         barrier();
     }
+#endif
 
     for (uint r = 0; r < REG_M; r++) {
         uint i = row0 + ty + r * WG_Y;

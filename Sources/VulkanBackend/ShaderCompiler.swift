@@ -81,6 +81,20 @@ final class ShaderCompiler: @unchecked Sendable {
         return words
     }
 
+    /// SPIR-V of every variant, compiling the ones not cached on all cores. The first failure
+    /// (in list order) is thrown.
+    func compileAll(_ variants: [ShaderVariant]) throws -> [ShaderVariant: [UInt32]] {
+        var results = [Result<[UInt32], Error>?](repeating: nil, count: variants.count)
+        let resultsLock = NSLock()
+        DispatchQueue.concurrentPerform(iterations: variants.count) { i in
+            let r = Result { try spirv(variants[i]) }
+            resultsLock.lock(); results[i] = r; resultsLock.unlock()
+        }
+        var out: [ShaderVariant: [UInt32]] = [:]
+        for (i, variant) in variants.enumerated() { out[variant] = try results[i]!.get() }
+        return out
+    }
+
     /// glslang's "ERROR: file:line: message" lines rewritten as "file:line: error: message".
     static func errorLines(_ output: String, variant: ShaderVariant) -> String {
         var lines: [String] = []

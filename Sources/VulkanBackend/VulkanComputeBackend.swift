@@ -28,6 +28,8 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
     public let deviceDescription: VulkanDeviceDescription
     /// Where the shaders were found.
     public var shaderDirectory: URL { compiler.shaderDir }
+    /// The matmul kernel in use (never `.auto`).
+    public var matmulKernel: MatmulKernel { tiling.direct ? .direct : .tiled }
     /// Shader variants compiled at start-up / loaded from the SPIR-V cache.
     public var shadersCompiled: Int { compiler.compiledCount }
     public var shadersFromCache: Int { compiler.cachedCount }
@@ -47,14 +49,14 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
         let glslang = try ShaderLocator.glslang(explicit: options.glslangPath)
         compiler = try ShaderCompiler(shaderDir: shaderDir, cacheDir: ShaderLocator.cacheDirectory(explicit: options.cacheDir),
                                       glslang: glslang)
-        var spirv: [ShaderVariant: [UInt32]] = [:]
-        for variant in Kernels.all { spirv[variant] = try compiler.spirv(variant) }
+        tiling = MatmulTiling.forDevice(type: chosen.type, kernel: options.matmulKernel)
+        let variants = Kernels.all(direct: tiling.direct)
+        let spirv = try compiler.compileAll(variants)
 
         device = try VulkanDevice(instance: instance, physical: physical[chosen.index], description: chosen)
         deviceDescription = chosen
-        tiling = MatmulTiling.forDevice(type: chosen.type)
         var specs: [ShaderVariant: [UInt32]] = [:]
-        for variant in Kernels.all where variant.file == "matmul" { specs[variant] = tiling.specialization }
+        for variant in variants where variant.file == "matmul" { specs[variant] = tiling.specialization }
         pipelines = try Pipelines(device: device, spirv: spirv, specializations: specs)
         stream = try CommandStream(device: device, pipelines: pipelines)
         partials = try RawBuffer(device: device, bytes: Kernels.maxReductionGroups * 4, hostVisible: false)
@@ -81,7 +83,7 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
     public var info: BackendInfo {
         let d = deviceDescription
         return BackendInfo(kind: "vulkan", deviceName: d.name, deviceType: d.type,
-                           detail: "Vulkan \(d.apiVersion), driver \(d.driver); \(compiler.stateDescription)")
+                           detail: "Vulkan \(d.apiVersion), driver \(d.driver); matmul \(tiling.direct ? "direct" : "tiled") \(tiling.tileM)x\(tiling.tileN); \(compiler.stateDescription)")
     }
 
     // MARK: helpers

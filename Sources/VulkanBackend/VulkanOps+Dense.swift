@@ -28,7 +28,7 @@ extension VulkanComputeBackend {
                      "vulkan matmul: shapes m=\(m) n=\(n) k=\(k) exceed buffers a=\(a.count) b=\(b.count) c=\(c.count)")
         let bs = [binding(a, "matmul"), binding(b, "matmul"), binding(c, "matmul")]
         let params = [u32(m, "m"), u32(n, "n"), u32(k, "k"), alpha.bitPattern, beta.bitPattern]
-        record { try stream.dispatch(Kernels.matmul(transA: transA, transB: transB), bs, outputs: 1, params: params,
+        record { try stream.dispatch(Kernels.matmul(transA: transA, transB: transB, direct: tiling.direct), bs, outputs: 1, params: params,
                                      groups: matmulGroups(m: m, n: n)) }
     }
 
@@ -41,7 +41,7 @@ extension VulkanComputeBackend {
         let bs = [binding(x, "linearForward"), binding(weight, "linearForward"), binding(bias, "linearForward"), binding(y, "linearForward")]
         let params = [u32(batch, "batch"), u32(outFeatures, "outFeatures"), u32(inFeatures, "inFeatures"),
                       Float(1).bitPattern, Float(0).bitPattern]
-        record { try stream.dispatch(Kernels.linearForward, bs, outputs: 1, params: params,
+        record { try stream.dispatch(Kernels.linearForward(direct: tiling.direct), bs, outputs: 1, params: params,
                                      groups: matmulGroups(m: batch, n: outFeatures)) }
     }
 

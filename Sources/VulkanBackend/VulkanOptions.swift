@@ -15,12 +15,26 @@ public struct VulkanOptions: Sendable {
     public var cacheDir: URL?
     /// glslangValidator to run; nil searches PATH and /usr/bin, /usr/local/bin.
     public var glslangPath: String?
+    /// Which matmul kernel: `.auto` = shared-memory tiles on GPUs, register blocking only on
+    /// CPU-type devices. Tests force each one to check both on any device.
+    public var matmulKernel: MatmulKernel
 
     public init(libraryPath: String = "libvulkan.so.1", deviceIndex: Int? = nil, allowCPUDevice: Bool = false,
-                shaderDir: URL? = nil, cacheDir: URL? = nil, glslangPath: String? = nil) {
+                shaderDir: URL? = nil, cacheDir: URL? = nil, glslangPath: String? = nil, matmulKernel: MatmulKernel = .auto) {
         self.libraryPath = libraryPath; self.deviceIndex = deviceIndex; self.allowCPUDevice = allowCPUDevice
         self.shaderDir = shaderDir; self.cacheDir = cacheDir; self.glslangPath = glslangPath
+        self.matmulKernel = matmulKernel
     }
+}
+
+/// The two matmul kernels of shaders/matmul.comp.
+public enum MatmulKernel: String, Sendable, CaseIterable {
+    /// tiled for GPUs on discrete/integrated/virtual GPUs, direct on CPU-type devices
+    case auto
+    /// shared-memory tiles + register blocking (the default on GPUs)
+    case tiled
+    /// register blocking only, operands read from the buffers (-DDIRECT; the default on lavapipe)
+    case direct
 }
 
 /// One physical device as a probe sees it.

@@ -8,12 +8,13 @@ import VulkanBackend
 
 @Suite("Vulkan ops vs reference", .serialized, .enabled(if: VulkanTestEnv.enabled, VulkanTestEnv.skipReason))
 struct VulkanOpsTests {
-    static let matmulShapes: [(Int, Int, Int)] = [(1, 1, 1), (5, 3, 7), (37, 29, 70), (64, 64, 16), (130, 67, 33), (3, 200, 257)]
+    static let matmulShapes: [(Int, Int, Int)] = [(1, 1, 1), (5, 3, 7), (37, 29, 70), (64, 64, 16), (130, 67, 33), (3, 200, 257), (70, 9, 0)]
 
-    @Test("matmul, all four transpositions, shapes off the tile grid, alpha/beta",
-          arguments: [(false, false), (true, false), (false, true), (true, true)])
-    func matmul(transposes: (Bool, Bool)) throws {
-        let t = Twin(vk: try VulkanTestEnv.require())
+    @Test("matmul, both kernels, all four transpositions, shapes off the tile grid, alpha/beta",
+          arguments: [MatmulKernel.tiled, .direct], [(false, false), (true, false), (false, true), (true, true)])
+    func matmul(kernel: MatmulKernel, transposes: (Bool, Bool)) throws {
+        let t = Twin(vk: try VulkanTestEnv.backend(kernel: kernel))
+        #expect(t.vk.matmulKernel == kernel)
         for (si, (m, n, k)) in Self.matmulShapes.enumerated() {
             for (alpha, beta) in [(Float(1), Float(0)), (Float(0.7), Float(0.5))] {
                 let seed = UInt64(si * 10 + (beta == 0 ? 0 : 1))
@@ -25,14 +26,14 @@ struct VulkanOpsTests {
                 t.ref.matmul(a.1, b.1, c.1, m: m, n: n, k: k, transA: transposes.0, transB: transposes.1, alpha: alpha, beta: beta)
                 let (got, want) = t.whole(c)
                 expectClose(got, want, abs: 1e-5 * Float(k), rel: 1e-4,
-                            "matmul m=\(m) n=\(n) k=\(k) transA=\(transposes.0) transB=\(transposes.1) alpha=\(alpha) beta=\(beta)")
+                            "matmul \(kernel) m=\(m) n=\(n) k=\(k) transA=\(transposes.0) transB=\(transposes.1) alpha=\(alpha) beta=\(beta)")
             }
         }
     }
 
-    @Test("linearForward and linearBackward (dx overwritten, dW and db accumulate)")
-    func linear() throws {
-        let t = Twin(vk: try VulkanTestEnv.require())
+    @Test("linearForward and linearBackward (dx overwritten, dW and db accumulate)", arguments: [MatmulKernel.tiled, .direct])
+    func linear(kernel: MatmulKernel) throws {
+        let t = Twin(vk: try VulkanTestEnv.backend(kernel: kernel))
         for (batch, inF, outF) in [(7, 5, 3), (33, 70, 45), (64, 2, 130)] {
             let x = try t.make(randomValues(batch * inF, seed: 1))
             let w = try t.make(randomValues(outF * inF, seed: 2))

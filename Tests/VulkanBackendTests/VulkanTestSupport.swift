@@ -31,6 +31,15 @@ enum VulkanTestEnv {
         return "Vulkan usable"
     }
 
+    /// A backend forced to one matmul kernel (both are checked on every device).
+    static func backend(kernel: MatmulKernel) throws -> VulkanComputeBackend {
+        let shared = try require()
+        if shared.matmulKernel == kernel { return shared }
+        var options = options()
+        options.matmulKernel = kernel
+        return try VulkanComputeBackend(options: options)
+    }
+
     /// The backend, or a recorded failure (CI=true with Vulkan unusable).
     static func require() throws -> VulkanComputeBackend {
         switch result {
