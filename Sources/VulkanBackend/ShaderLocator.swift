@@ -17,13 +17,14 @@ enum ShaderLocator {
         return Bundle.main.executableURL
     }
 
-    static func shaderDirectory(explicit: URL?) throws -> URL {
+    static func shaderDirectory(explicit: URL?,
+                                environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
         if let explicit {
             guard isShaderDir(explicit) else { throw VulkanError.shadersNotFound(searched: [explicit.path]) }
             return explicit
         }
         var candidates: [URL] = []
-        if let env = ProcessInfo.processInfo.environment["DIFFUSIOND_SHADER_DIR"], !env.isEmpty {
+        if let env = environment["DIFFUSIOND_SHADER_DIR"], !env.isEmpty {
             candidates.append(URL(fileURLWithPath: env))
         }
         if let exe = executableURL() {

@@ -80,6 +80,14 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
         }
     }
 
+    /// The shader directory the backend would use: `explicit`, else $DIFFUSIOND_SHADER_DIR, else
+    /// next to the executable (<exe>/../../shaders, <exe>/../share/diffusiond/shaders, a few
+    /// levels up), else ./shaders. Throws `shadersNotFound` listing every place searched.
+    public static func locateShaders(explicit: URL? = nil,
+                                     environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+        try ShaderLocator.shaderDirectory(explicit: explicit, environment: environment)
+    }
+
     public var info: BackendInfo {
         let d = deviceDescription
         return BackendInfo(kind: "vulkan", deviceName: d.name, deviceType: d.type,

@@ -43,6 +43,21 @@ struct VulkanLoaderErrorTests {
         }
     }
 
+    @Test("shader discovery: explicit dir, then DIFFUSIOND_SHADER_DIR, then next to the executable")
+    func shaderDiscovery() throws {
+        let repo = VulkanTestEnv.shaderDir.standardizedFileURL.path
+        // the test binary lives in .build/<triple>/release/: walking up finds the repo's shaders/
+        #expect(try VulkanComputeBackend.locateShaders(environment: [:]).path == repo)
+        let copy = try copyShaders()
+        defer { try? FileManager.default.removeItem(at: copy.deletingLastPathComponent()) }
+        #expect(try VulkanComputeBackend.locateShaders(environment: ["DIFFUSIOND_SHADER_DIR": copy.path]).path
+                == copy.standardizedFileURL.path)
+        #expect(try VulkanComputeBackend.locateShaders(explicit: copy, environment: ["DIFFUSIOND_SHADER_DIR": "/nowhere"]) == copy)
+        #expect(throws: VulkanError.shadersNotFound(searched: ["/nowhere"])) {
+            _ = try VulkanComputeBackend.locateShaders(explicit: URL(fileURLWithPath: "/nowhere"))
+        }
+    }
+
     @Test("every error reads as plain words")
     func descriptions() {
         #expect(VulkanError.instanceCreationFailed(result: -9).description.contains("no Vulkan driver is installed"))
