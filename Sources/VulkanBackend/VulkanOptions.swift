@@ -62,9 +62,11 @@ public struct VulkanProbe: Sendable, CustomStringConvertible {
     /// The device `init(options:)` would pick with these options, if any.
     public var selectedIndex: Int?
 
+    /// One line per device (the selected one marked with *), then the reason Vulkan is not
+    /// usable with these options, if any.
     public var description: String {
-        if let error { return error.description }
-        if devices.isEmpty { return "vulkan: no Vulkan device found" }
-        return devices.map { $0.description }.joined(separator: "\n")
+        var lines = devices.map { ($0.index == selectedIndex ? "* " : "  ") + $0.description }
+        if let error { lines.append(error.description) } else if devices.isEmpty { lines.append("vulkan: no Vulkan device found") }
+        return lines.joined(separator: "\n")
     }
 }

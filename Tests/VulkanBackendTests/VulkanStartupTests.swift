@@ -108,7 +108,9 @@ struct VulkanStartupTests {
                 guard case .cpuDeviceOnly(let name)? = error as? VulkanError else { return false }
                 return name == usable[0].name
             }
-            #expect(VulkanComputeBackend.probe(options: options).error == .cpuDeviceOnly(name: usable[0].name))
+            let probe = VulkanComputeBackend.probe(options: options)
+            #expect(probe.error == .cpuDeviceOnly(name: usable[0].name))
+            #expect(probe.description.contains(usable[0].name) && probe.description.contains("only a CPU-type device"))
         } else {
             // a real GPU is present: auto must pick it, never the CPU device
             let vk = try VulkanComputeBackend(options: options)
