@@ -4,6 +4,9 @@
 // unchanged shaders and compiler compiles nothing. Compile errors come back as
 // "shaders/<file>:<line>: error: <message>" lines.
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// One compiled shader: a `.comp` file plus its -D defines.
 struct ShaderVariant: Hashable, CustomStringConvertible {
@@ -71,10 +74,10 @@ final class ShaderCompiler: @unchecked Sendable {
             throw VulkanError.shaderCompileFailed(file: relative, message: Self.errorLines(result.output, variant: variant))
         }
         if cacheWritable {
-            let partial = cached.appendingPathExtension("tmp\(getpid())")
-            if (try? data.write(to: partial)) != nil {
-                _ = try? FileManager.default.replaceItemAt(cached, withItemAt: partial)
-                if !FileManager.default.fileExists(atPath: cached.path) { try? FileManager.default.moveItem(at: partial, to: cached) }
+            // write a private temp file, then rename over the entry: readers never see a partial file
+            let partial = cached.appendingPathExtension("tmp-\(getpid())-\(UUID().uuidString)")
+            if (try? data.write(to: partial)) != nil, rename(partial.path, cached.path) != 0 {
+                try? FileManager.default.removeItem(at: partial)
             }
         }
         lock.lock(); compiledCount += 1; lock.unlock()
