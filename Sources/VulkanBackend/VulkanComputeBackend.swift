@@ -12,6 +12,9 @@ public final class VulkanBuffer: DeviceBuffer {
     init(count: Int, raw: RawBuffer) { self.count = count; self.raw = raw }
 }
 
+/// The Vulkan backend. Construct with `try VulkanComputeBackend(options: VulkanOptions(...))`;
+/// every reason it cannot run is a `VulkanError` (see VulkanError.swift). Ops are recorded and
+/// submitted on `synchronize()` / `read`; all methods are safe to call from any thread (one lock).
 public final class VulkanComputeBackend: Backend, @unchecked Sendable {
     let device: VulkanDevice
     let compiler: ShaderCompiler

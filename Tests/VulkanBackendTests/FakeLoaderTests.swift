@@ -55,6 +55,7 @@ struct FakeLoaderTests {
     @Test("vkCreateInstance fails with VK_ERROR_INCOMPATIBLE_DRIVER → instanceCreationFailed, 'no Vulkan driver'")
     func noDriver() throws {
         let path = try FakeLoader.build(noDriver: true)
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
         let options = VulkanOptions(libraryPath: path, allowCPUDevice: true)
         #expect(throws: VulkanError.instanceCreationFailed(result: -9)) { _ = try VulkanComputeBackend(options: options) }
         let probe = VulkanComputeBackend.probe(options: options)
@@ -65,6 +66,7 @@ struct FakeLoaderTests {
     @Test("an instance without devices → noComputeDevice")
     func noDevices() throws {
         let path = try FakeLoader.build(noDriver: false)
+        defer { try? FileManager.default.removeItem(atPath: URL(fileURLWithPath: path).deletingLastPathComponent().path) }
         let options = VulkanOptions(libraryPath: path, allowCPUDevice: true)
         #expect(throws: VulkanError.noComputeDevice(devices: [])) { _ = try VulkanComputeBackend(options: options) }
         let probe = VulkanComputeBackend.probe(options: options)
