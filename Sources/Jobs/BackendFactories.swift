@@ -10,14 +10,20 @@ enum CPUBackendFactory {
 
 enum VulkanSupport {
     static func vulkanOptions(_ options: BackendOptions, allowCPUDevice: Bool) -> VulkanOptions {
-        VulkanOptions(deviceIndex: options.deviceIndex, allowCPUDevice: allowCPUDevice, shaderDir: options.shaderDir)
+        var o = VulkanOptions(deviceIndex: options.deviceIndex, allowCPUDevice: allowCPUDevice, shaderDir: options.shaderDir)
+        if let lib = ProcessInfo.processInfo.environment["DIFFUSIOND_VULKAN_LIBRARY"], !lib.isEmpty { o.libraryPath = lib }
+        return o
     }
-    /// Throws a `VulkanError` whose description is the plain-words fallback reason.
+
+    /// A Vulkan backend; throws the plain-words reason when none is usable.
     static func make(_ options: BackendOptions, allowCPUDevice: Bool) throws -> Backend {
         try VulkanComputeBackend(options: vulkanOptions(options, allowCPUDevice: allowCPUDevice))
     }
-    /// Every Vulkan device seen ("#0 llvmpipe (...) [cpu-vulkan, Vulkan 1.3.230, driver ...]"), or empty.
+
+    /// Every Vulkan device seen (one line each), or the reason there are none.
     static func deviceList(_ options: BackendOptions) -> [String] {
-        VulkanComputeBackend.probe(options: vulkanOptions(options, allowCPUDevice: true)).devices.map(\.description)
+        let probe = VulkanComputeBackend.probe(options: vulkanOptions(options, allowCPUDevice: true))
+        if probe.devices.isEmpty { return probe.error.map { [$0.description] } ?? ["no Vulkan device found"] }
+        return probe.devices.map { $0.description }
     }
 }
