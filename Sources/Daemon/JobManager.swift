@@ -80,6 +80,7 @@ final class JobManager: @unchecked Sendable {
         } catch let e as JobError {
             throw JobManager.protocolError(e)
         }
+        if spec.kind == .sample, let model = spec.model { try checkModelExists(model) }
         lock.lock()
         let refusing = stopping
         lock.unlock()
@@ -106,6 +107,27 @@ final class JobManager: @unchecked Sendable {
         lock.unlock()
         log.info("job submitted", ["job": id, "kind": spec.kind.rawValue, "name": spec.name, "model": spec.model, "dataset": spec.dataset])
         return entry
+    }
+
+    /// A sample job's model must exist, or be the name of a train job still queued or running
+    /// (so `train --name m` followed by `sample --model m` works as a pipeline).
+    private func checkModelExists(_ model: String) throws {
+        if model.hasSuffix(".ckpt") || model.contains("/") {
+            guard FileManager.default.fileExists(atPath: model) else {
+                throw ProtocolError(.notFound, "model checkpoint \(model): no such file", field: "model")
+            }
+            return
+        }
+        if FileManager.default.fileExists(atPath: store.modelsDir + "/" + model + "/model.ckpt") { return }
+        lock.lock()
+        let pending = jobs.values.contains { e in
+            e.lock.lock(); defer { e.lock.unlock() }
+            return e.spec.kind == .train && e.spec.name == model && !e.info.state.isTerminal
+        }
+        lock.unlock()
+        guard pending else {
+            throw ProtocolError(.notFound, "no model '\(model)' (see diffctl models; train one with --name \(model))", field: "model")
+        }
     }
 
     /// Begin streaming after the job is fully registered (so a follower sees its start).
