@@ -61,6 +61,10 @@ func gemm(_ p: GemmProblem, runner: ParallelRunner, workspaces: [GemmWorkspace])
         scaleAndBias(p, rows: 0..<p.m)
         return
     }
+    if SkinnyGemm.handles(p) {
+        SkinnyGemm.run(p, runner: runner, scratch: workspaces[0].b, capacity: GemmBlocking.kc * GemmBlocking.nc)
+        return
+    }
     let mPanels = (p.m + GemmBlocking.mr - 1) / GemmBlocking.mr
     let nPanels = (p.n + GemmBlocking.nr - 1) / GemmBlocking.nr
     let work = p.m * p.n * p.k

@@ -128,7 +128,12 @@ final class WorkerPool: @unchecked Sendable {
                     jp.pointee(t)
                     locked { unfinished -= 1 }
                 }
-                while locked({ unfinished }) > 0 { }
+                // wait for tasks still running on workers; yield so a descheduled worker can finish
+                var polls = 0
+                while locked({ unfinished }) > 0 {
+                    polls += 1
+                    if polls > 64 { sched_yield() }
+                }
                 locked { body = nil; tasks = 0; nextTask = 0 }
             }
         }
