@@ -97,6 +97,8 @@ import Glibc
         let jobs = try diffctl(["jobs"], socket: d.socket)
         #expect(jobs.stdout.split(separator: "\n").first?.hasPrefix("ID  KIND") == true)
         #expect(jobs.stdout.split(separator: "\n").count == 4)   // header + train, sample, eval
+        let withMetrics = try diffctl(["jobs", "--metrics"], socket: d.socket)
+        #expect(withMetrics.stdout.split(separator: "\n").first?.contains("HIGH_QUALITY") == true)
         let models = try diffctl(["models", "--json"], socket: d.socket)
         #expect(try JSONDecoder().decode(ModelsReply.self, from: Data(models.stdout.utf8)).models.map(\.name) == ["cli"])
         let info = try diffctl(["info"], socket: d.socket)
