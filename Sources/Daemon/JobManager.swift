@@ -28,6 +28,7 @@ final class JobManager: @unchecked Sendable {
     private var queue: [String] = []
     private var running: Set<String> = []
     private var stopping = false
+    static let maxUncleanStops = 5
     /// called once, when stopping and no job runs any more
     var onStopped: (() -> Void)?
 
@@ -51,8 +52,17 @@ final class JobManager: @unchecked Sendable {
             info.spec = try? JSONDecoder().decode(JSONValue.self, from: specData)
             info.jobDir = store.jobDir(info.id)
             if info.state == .running {
-                info.state = .queued
-                log.info("job will resume after an unclean stop", ["job": info.id, "checkpoint_step": info.lastCheckpointStep])
+                info.uncleanStops = (info.uncleanStops ?? 0) + 1
+                if info.uncleanStops! >= JobManager.maxUncleanStops {
+                    // a job that keeps taking the daemon down must not do so forever
+                    info.state = .failed
+                    info.finishedAt = Date().timeIntervalSince1970
+                    info.error = "the daemon stopped uncleanly \(info.uncleanStops!) times while this job ran (kill -9, a crash or power loss); not resuming it again — submit it anew to retry"
+                    log.warn("job failed: too many unclean stops", ["job": info.id, "unclean_stops": info.uncleanStops])
+                } else {
+                    info.state = .queued
+                    log.info("job will resume after an unclean stop", ["job": info.id, "checkpoint_step": info.lastCheckpointStep])
+                }
                 try? store.save(info)
             }
             jobs[info.id] = JobEntry(info: info, spec: spec)

@@ -114,7 +114,7 @@ import Glibc
         try d.start()
         let job = try submit(try d.connect(), trainSpec(name: "bg", steps: 1500))
         let out = d.dir + "/follow.out"
-        FileManager.default.createFile(atPath: out, contents: nil)
+        _ = FileManager.default.createFile(atPath: out, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: try binary("diffctl"))
         p.arguments = ["--socket", d.socket, "follow", job.id]

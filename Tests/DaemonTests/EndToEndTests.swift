@@ -229,3 +229,23 @@ final class Results: @unchecked Sendable {
     func set(_ i: Int, _ v: [JobEventMessage]) { lock.lock(); values[i] = v; lock.unlock() }
     var all: [Int: [JobEventMessage]] { lock.lock(); defer { lock.unlock() }; return values }
 }
+
+@Suite(.serialized) struct CrashLoopTests {
+    @Test func aJobThatKeepsTakingTheDaemonDownIsFailedNotResumedForever() throws {
+        let d = try DaemonProcess()
+        defer { d.cleanup() }
+        try d.start()
+        let job = try submit(try d.connect(), trainSpec(name: "poison", steps: 1_000_000))
+        for round in 1...5 {
+            if round > 1 { try d.start() }
+            _ = try follow(d, job.id, timeout: 60) { $0.kind == "progress" }
+            try d.kill9()
+        }
+        try d.start()
+        let info = try jobInfo(d, job.id)
+        #expect(info.state == .failed)
+        #expect(info.uncleanStops == 5)
+        #expect(info.error?.contains("stopped uncleanly 5 times") == true)
+        #expect(try diffctl(["follow", job.id], socket: d.socket).status == 1)
+    }
+}

@@ -64,7 +64,7 @@ final class DaemonProcess {
         var env = ProcessInfo.processInfo.environment
         env["DIFFUSIOND_CONFIG"] = "/dev/null"
         p.environment = env
-        if !FileManager.default.fileExists(atPath: logPath) { FileManager.default.createFile(atPath: logPath, contents: nil) }
+        if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
         log.seekToEndOfFile()
         p.standardError = log
@@ -129,8 +129,8 @@ func diffctl(_ args: [String], socket: String?, cwd: String? = nil, timeout: Dou
     if socket == nil { env["DIFFUSIOND_SOCKET"] = nil }
     p.environment = env
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
-    FileManager.default.createFile(atPath: dir + "/out", contents: nil)
-    FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+    _ = FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+    _ = FileManager.default.createFile(atPath: dir + "/err", contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
     p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
     p.standardInput = FileHandle.nullDevice
