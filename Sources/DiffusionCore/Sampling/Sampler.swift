@@ -271,7 +271,10 @@ struct ChunkRun {
                     let ap = abp.squareRoot(), sp = (1 - abp).squareRoot()
                     let h = log(ap / sp) - log(ak / sk)
                     let phi = -ap * (exp(-h) - 1)          // weight of D
-                    if x0PrevValid {
+                    // second order except on the first step and, below 15 steps, on the step into the
+                    // last grid point (lower-order final: the extrapolation is unstable there)
+                    let lowerOrderFinal = n < 15 && k == n - 2
+                    if x0PrevValid && !lowerOrderFinal {
                         let r = hPrev / h
                         backend.combine3(a: Float(sp / sk), x: v(x), b: Float(phi * (1 + 1 / (2 * r))), y: v(x0),
                                          c: Float(-phi / (2 * r)), z: v(bufs.aux), out: v(x))
