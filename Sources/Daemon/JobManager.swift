@@ -90,7 +90,7 @@ final class JobManager: @unchecked Sendable {
         } catch let e as JobError {
             throw JobManager.protocolError(e)
         }
-        if spec.kind == .sample, let model = spec.model { try checkModelExists(model) }
+        if spec.kind == .sample || spec.kind == .sweep, let model = spec.model { try checkModelExists(model) }
         lock.lock()
         let refusing = stopping
         lock.unlock()

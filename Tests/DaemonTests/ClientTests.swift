@@ -9,7 +9,7 @@ import Glibc
 #endif
 
 @Suite(.serialized) struct ClientTests {
-    static let subcommands = ["train", "sample", "eval", "jobs", "show", "follow", "cancel", "rm", "get", "models", "info", "schedule"]
+    static let subcommands = ["train", "sample", "eval", "sweep", "jobs", "show", "follow", "cancel", "rm", "get", "models", "info", "schedule"]
 
     @Test func everySubcommandHasHelpWithExamples() throws {
         let top = try diffctl(["--help"], socket: nil)
@@ -69,6 +69,9 @@ import Glibc
 
         let eval = try diffctl(["eval", "--samples", "s.csv", "--dataset", "ring8", "--follow", "--json"], socket: d.socket, cwd: work)
         #expect(eval.status == 0, "\(eval.stderr)")
+        let sweep = try diffctl(["sweep", "--model", "cli", "--samplers", "ddim:5,10", "-n", "100", "--follow", "--json"], socket: d.socket)
+        #expect(sweep.status == 0, "\(sweep.stderr)")
+        #expect(sweep.stdout.contains("sweep_csv"))
 
         // refused requests exit 4 with the daemon's reason
         let bad = try diffctl(["train", "--dataset", "ring8", "--steps", "-5", "--name", "x"], socket: d.socket)
@@ -96,7 +99,7 @@ import Glibc
 
         let jobs = try diffctl(["jobs"], socket: d.socket)
         #expect(jobs.stdout.split(separator: "\n").first?.hasPrefix("ID  KIND") == true)
-        #expect(jobs.stdout.split(separator: "\n").count == 4)   // header + train, sample, eval
+        #expect(jobs.stdout.split(separator: "\n").count == 5)   // header + train, sample, eval, sweep
         let withMetrics = try diffctl(["jobs", "--metrics"], socket: d.socket)
         #expect(withMetrics.stdout.split(separator: "\n").first?.contains("HIGH_QUALITY") == true)
         let models = try diffctl(["models", "--json"], socket: d.socket)
