@@ -154,7 +154,7 @@ extension TextPlot {
         for (i, s) in series.enumerated() {
             let row = String(dens[i].map { v -> Character in
                 guard peak > 0, v > 0 else { return " " }
-                return sparkLevels[min(7, max(0, Int((v / peak * 8).rounded(.up)) - 1))]
+                return sparkLevels[min(7, max(0, clampInt((v / peak * 8).rounded(.up)) - 1))]
             })
             let color = i < colors.count ? colors[i] : .none
             lines.append(s.name + String(repeating: " ", count: nameWidth - s.name.count) + " │" + color.wrap(row, enabled: useColor))
