@@ -185,7 +185,7 @@ struct ChartBuilder {
     mutating func legend(_ entries: [LegendEntry], in p: Panel, size: Double = legendSize) {
         guard !entries.isEmpty else { return }
         let rowH = size + 6
-        let w = 34 + (entries.map { Self.textWidth($0.name, size: size) }.max() ?? 0)
+        let w = 40 + (entries.map { Self.textWidth($0.name, size: size) * 1.08 }.max() ?? 0)
         let h = Double(entries.count) * rowH + 8
         let r = p.rect
         let corners = [Point(r.x + r.w - w - 8, r.y + 8), Point(r.x + 8, r.y + 8),

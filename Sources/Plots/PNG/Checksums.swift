@@ -10,13 +10,17 @@ public enum CRC32 {
     }
 
     /// Continues a running CRC (start with 0) over `bytes`.
-    public static func update(_ crc: UInt32, _ bytes: some Sequence<UInt8>) -> UInt32 {
-        var c = ~crc
-        for b in bytes { c = table[Int((c ^ UInt32(b)) & 0xff)] ^ (c >> 8) }
-        return ~c
+    public static func update(_ crc: UInt32, _ bytes: [UInt8]) -> UInt32 {
+        bytes.withUnsafeBufferPointer { b in
+            table.withUnsafeBufferPointer { t in
+                var c = ~crc
+                for x in b { c = t[Int((c ^ UInt32(x)) & 0xff)] ^ (c >> 8) }
+                return ~c
+            }
+        }
     }
 
-    public static func checksum(_ bytes: some Sequence<UInt8>) -> UInt32 { update(0, bytes) }
+    public static func checksum(_ bytes: [UInt8]) -> UInt32 { update(0, bytes) }
 }
 
 public enum Adler32 {
