@@ -65,7 +65,7 @@ public enum PNGEncoder {
         out.append(contentsOf: bigEndian(UInt32(payload.count)))
         out.append(contentsOf: typeBytes)
         out.append(contentsOf: payload)
-        out.append(contentsOf: bigEndian(CRC32.update(CRC32.checksum(typeBytes), payload)))
+        out.append(contentsOf: bigEndian(crc32(payload, continuing: crc32(typeBytes))))
     }
 
     /// Prefixes each row with a filter byte, picking the filter whose output has the smallest
