@@ -1,0 +1,141 @@
+// Matmul.swift — the SIMD backend's GEMM driver: C(M,N) = alpha·op(A)·op(B) + beta·C (+ bias).
+//
+// BLIS-style loop nest per thread region:  columns in NC blocks → K in KC blocks (pack B) →
+// rows in MC blocks (pack A) → 16-column micro-panels → 6-row micro-panels → micro-kernel.
+// The B micro-panel (KC×16) stays in L1 while A panels stream from L2. The C matrix is split
+// into one region per thread (along M when there are enough rows, else along N); each thread
+// packs its own panels into its own workspace. Small products run on the calling thread.
+
+/// Block sizes (MC a multiple of 6, NC a multiple of 16).
+enum GemmBlocking {
+    static let mr = 6, nr = 16
+    static let kc = 256
+    static let mc = 144
+    static let nc = 1024
+    /// below this many multiply-adds a product runs on one thread
+    static let parallelThreshold = 64 * 64 * 64
+}
+
+/// Per-thread packing memory.
+final class GemmWorkspace {
+    let a: UnsafeMutablePointer<Float>
+    let b: UnsafeMutablePointer<Float>
+    let tile: UnsafeMutablePointer<Float>
+    init() {
+        a = allocateAligned(GemmBlocking.mc * GemmBlocking.kc)
+        b = allocateAligned(GemmBlocking.kc * GemmBlocking.nc)
+        tile = allocateAligned(96)
+    }
+    deinit { a.deallocate(); b.deallocate(); tile.deallocate() }
+}
+
+/// One GEMM problem in strided form. C has row stride ldc.
+struct GemmProblem {
+    let a: StridedMatrix        // op(A): (M, K)
+    let b: StridedMatrix        // op(B): (K, N)
+    let c: UnsafeMutablePointer<Float>
+    let ldc: Int
+    let m: Int, n: Int, k: Int
+    let alpha: Float, beta: Float
+    /// bias(N) added to every row of the result (linearForward's epilogue), or nil
+    let bias: UnsafePointer<Float>?
+
+    init(a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>,
+         m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float, beta: Float,
+         bias: UnsafePointer<Float>? = nil) {
+        // A stored (M,K) or (K,M); B stored (K,N) or (N,K)
+        self.a = transA ? StridedMatrix(base: a, rowStride: 1, colStride: m)
+                        : StridedMatrix(base: a, rowStride: k, colStride: 1)
+        self.b = transB ? StridedMatrix(base: b, rowStride: 1, colStride: k)
+                        : StridedMatrix(base: b, rowStride: n, colStride: 1)
+        self.c = c; self.ldc = n
+        self.m = m; self.n = n; self.k = k
+        self.alpha = alpha; self.beta = beta; self.bias = bias
+    }
+}
+
+/// Runs a GEMM on `runner`'s threads using one workspace per task.
+func gemm(_ p: GemmProblem, runner: ParallelRunner, workspaces: [GemmWorkspace]) {
+    guard p.m > 0 && p.n > 0 else { return }
+    if p.k == 0 || p.alpha == 0 {
+        scaleAndBias(p, rows: 0..<p.m)
+        return
+    }
+    if SkinnyGemm.handles(p) {
+        SkinnyGemm.run(p, runner: runner, scratch: workspaces[0].b, capacity: GemmBlocking.kc * GemmBlocking.nc)
+        return
+    }
+    let mPanels = (p.m + GemmBlocking.mr - 1) / GemmBlocking.mr
+    let nPanels = (p.n + GemmBlocking.nr - 1) / GemmBlocking.nr
+    let work = p.m * p.n * p.k
+    let threads = min(runner.threads, workspaces.count)
+    if threads <= 1 || work < GemmBlocking.parallelThreshold || mPanels * nPanels < 2 {
+        gemmRegion(p, rows: 0..<p.m, cols: 0..<p.n, ws: workspaces[0])
+        return
+    }
+    // grid tm × tn of regions: rows split as long as each region keeps ≥ 2 row panels
+    var tm = threads
+    while tm > 1 && (threads % tm != 0 || mPanels < 2 * tm) { tm -= 1 }
+    var tn = threads / tm
+    tn = max(1, min(tn, nPanels))
+    let tasks = tm * tn
+    runner.run(tasks: tasks) { t in
+        let rp = evenSplit(mPanels, parts: tm, index: t / tn)
+        let cp = evenSplit(nPanels, parts: tn, index: t % tn)
+        let rows = (rp.lowerBound * GemmBlocking.mr)..<min(p.m, rp.upperBound * GemmBlocking.mr)
+        let cols = (cp.lowerBound * GemmBlocking.nr)..<min(p.n, cp.upperBound * GemmBlocking.nr)
+        if !rows.isEmpty && !cols.isEmpty { gemmRegion(p, rows: rows, cols: cols, ws: workspaces[t]) }
+    }
+}
+
+/// C = beta·C + bias for the degenerate K == 0 / alpha == 0 product.
+private func scaleAndBias(_ p: GemmProblem, rows: Range<Int>) {
+    for i in rows {
+        let row = p.c + i * p.ldc
+        for j in 0..<p.n {
+            var v: Float = p.beta == 0 ? 0 : p.beta * row[j]
+            if let bias = p.bias { v += bias[j] }
+            row[j] = v
+        }
+    }
+}
+
+/// The blocked loop nest over one rectangular region of C, single-threaded.
+func gemmRegion(_ p: GemmProblem, rows: Range<Int>, cols: Range<Int>, ws: GemmWorkspace) {
+    let kBlocks = (p.k + GemmBlocking.kc - 1) / GemmBlocking.kc
+    let kcEven = (p.k + kBlocks - 1) / kBlocks        // balanced K blocks
+    var jc = cols.lowerBound
+    while jc < cols.upperBound {
+        let nc = min(GemmBlocking.nc, cols.upperBound - jc)
+        var pc = 0
+        while pc < p.k {
+            let kc = min(kcEven, p.k - pc)
+            packB(p.b, p0: pc, kc: kc, j0: jc, nc: nc, into: ws.b)
+            let first = pc == 0
+            var ic = rows.lowerBound
+            while ic < rows.upperBound {
+                let mc = min(GemmBlocking.mc, rows.upperBound - ic)
+                packA(p.a, i0: ic, mc: mc, p0: pc, kc: kc, alpha: p.alpha, into: ws.a)
+                var jr = 0
+                while jr < nc {
+                    let ncols = min(GemmBlocking.nr, nc - jr)
+                    let bPanel = ws.b + jr * kc
+                    var merge = TileMerge(beta: first ? p.beta : 1, bias: nil)
+                    if first, let bias = p.bias { merge.bias = bias + jc + jr }
+                    var ir = 0
+                    while ir < mc {
+                        microKernel6x16(kc: kc, a: ws.a + ir * kc, b: bPanel,
+                                        c: p.c + (ic + ir) * p.ldc + jc + jr, ldc: p.ldc,
+                                        rows: min(GemmBlocking.mr, mc - ir), cols: ncols,
+                                        merge: merge, scratch: ws.tile)
+                        ir += GemmBlocking.mr
+                    }
+                    jr += GemmBlocking.nr
+                }
+                ic += mc
+            }
+            pc += kc
+        }
+        jc += nc
+    }
+}
