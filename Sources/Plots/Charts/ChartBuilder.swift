@@ -30,7 +30,13 @@ struct ChartBuilder {
         figure = Figure(width: width, height: height)
         figure.title = title
         if !title.isEmpty {
-            add(.text(title, at: Point(width / 2, 24), size: Self.titleSize, anchor: .middle, color: .text, bold: true, rotated: false))
+            // long titles shrink (down to 10) and are then cut with "..."
+            let room = width - 16
+            let size = max(10, min(Self.titleSize, room / (0.62 * Double(title.count))))
+            var shown = title
+            let fits = Int(room / (0.62 * size))
+            if shown.count > fits { shown = String(shown.prefix(max(1, fits - 3))) + "..." }
+            add(.text(shown, at: Point(width / 2, 24), size: size, anchor: .middle, color: .text, bold: true, rotated: false))
         }
     }
 
