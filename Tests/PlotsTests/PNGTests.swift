@@ -116,3 +116,25 @@ import Testing
         #expect(canvas.pixel(x: 7, y: 1) == .white)
     }
 }
+
+@Suite struct BitmapFontTests {
+    static func render(_ s: String) -> [UInt8] {
+        var c = RasterCanvas(width: 8, height: 12)
+        c.drawText(s, x: 1, y: 8, .black)
+        return c.pixels
+    }
+
+    @Test func everyPrintableASCIICharacterHasItsOwnGlyph() {
+        let box = Self.render("\u{1F600}")  // no glyph: the fallback box
+        var seen: [[UInt8]: Character] = [:]
+        for v in 33...126 {
+            let ch = Character(Unicode.Scalar(UInt8(v)))
+            let px = Self.render(String(ch))
+            #expect(px != box, "'\(ch)' has no glyph")
+            if let other = seen[px] { Issue.record("'\(ch)' draws the same as '\(other)'") }
+            seen[px] = ch
+        }
+        #expect(Self.render(" ") == RasterCanvas(width: 8, height: 12).pixels)
+        #expect(Self.render("√ᾱ−") != Self.render("\u{1F600}\u{1F600}\u{1F600}"))
+    }
+}
