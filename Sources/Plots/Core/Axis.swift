@@ -3,7 +3,7 @@
 import Foundation
 
 /// How values map onto an axis.
-public enum AxisScale: String, Sendable {
+enum AxisScale: String, Sendable {
     case linear, log
 }
 
