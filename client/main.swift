@@ -17,6 +17,7 @@ let commands: [(name: String, run: ([String]) throws -> ExitCode, summary: Strin
     ("models", modelsCommand, "list named models"),
     ("info", infoCommand, "daemon version, backend, device and why"),
     ("schedule", scheduleCommand, "inspect a noise schedule"),
+    ("act", actCommand, "one action chunk for one observation (diffusion policies)"),
 ]
 
 let mainHelp = """
