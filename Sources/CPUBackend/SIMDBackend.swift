@@ -269,7 +269,7 @@ public final class SIMDBackend: Backend {
 
     public func gaussianNoise(out: BufferView, seed: UInt64, counterBase: UInt64) {
         let o = ptr(out)
-        runner.forEachChunk(count: out.count, minChunk: 1 << 14, align: 4) { s, e in
+        runner.forEachChunk(count: out.count, minChunk: 1 << 12, align: 4) { s, e in
             PhiloxSIMD.normals(seed: seed, counterBase: counterBase, start: s, count: e - s, into: o + s)
         }
     }
