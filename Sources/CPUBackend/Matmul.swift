@@ -22,7 +22,7 @@ final class GemmWorkspace {
     let b: UnsafeMutablePointer<Float>
     let tile: UnsafeMutablePointer<Float>
     init() {
-        a = allocateAligned(GemmBlocking.mc * GemmBlocking.kc)
+        a = allocateAligned(GemmBlocking.mc * GemmBlocking.kc + 16)   // + slack for 8-wide packing stores
         b = allocateAligned(GemmBlocking.kc * GemmBlocking.nc)
         tile = allocateAligned(96)
     }
@@ -115,19 +115,27 @@ func gemmRegion(_ p: GemmProblem, rows: Range<Int>, cols: Range<Int>, ws: GemmWo
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(GemmBlocking.mc, rows.upperBound - ic)
-                packA(p.a, i0: ic, mc: mc, p0: pc, kc: kc, alpha: p.alpha, into: ws.a)
+                // row-major A whose row stride does not alias in L1 is read in place
+                let direct = p.a.colStride == 1 && readsAInPlace(lda: p.a.rowStride)
+                if !direct { packA(p.a, i0: ic, mc: mc, p0: pc, kc: kc, into: ws.a) }
                 var jr = 0
                 while jr < nc {
                     let ncols = min(GemmBlocking.nr, nc - jr)
                     let bPanel = ws.b + jr * kc
-                    var merge = TileMerge(beta: first ? p.beta : 1, bias: nil)
+                    var merge = TileMerge(alpha: p.alpha, beta: first ? p.beta : 1, bias: nil)
                     if first, let bias = p.bias { merge.bias = bias + jc + jr }
                     var ir = 0
                     while ir < mc {
-                        microKernel6x16(kc: kc, a: ws.a + ir * kc, b: bPanel,
-                                        c: p.c + (ic + ir) * p.ldc + jc + jr, ldc: p.ldc,
-                                        rows: min(GemmBlocking.mr, mc - ir), cols: ncols,
-                                        merge: merge, scratch: ws.tile)
+                        let c = p.c + (ic + ir) * p.ldc + jc + jr
+                        let rowsHere = min(GemmBlocking.mr, mc - ir)
+                        if direct {
+                            microKernel6x16Direct(kc: kc, a: p.a.base + (ic + ir) * p.a.rowStride + pc, lda: p.a.rowStride,
+                                                  b: bPanel, c: c, ldc: p.ldc, rows: rowsHere, cols: ncols,
+                                                  merge: merge, scratch: ws.tile)
+                        } else {
+                            microKernel6x16(kc: kc, a: ws.a + ir * kc, b: bPanel, c: c, ldc: p.ldc,
+                                            rows: rowsHere, cols: ncols, merge: merge, scratch: ws.tile)
+                        }
                         ir += GemmBlocking.mr
                     }
                     jr += GemmBlocking.nr
@@ -138,4 +146,12 @@ func gemmRegion(_ p: GemmProblem, rows: Range<Int>, cols: Range<Int>, ws: GemmWo
         }
         jc += nc
     }
+}
+
+/// Whether the kernel may read a row-major A in place: six rows at this stride must not crowd
+/// one L1 set (32 KiB, 8-way, 64 sets of 64 B lines); strides that are multiples of 512 floats
+/// put three or more rows into the same set, so those are packed.
+@inline(__always)
+func readsAInPlace(lda: Int) -> Bool {
+    lda % 512 != 0
 }

@@ -10,9 +10,9 @@ struct StridedMatrix {
     @inline(__always) subscript(i: Int, j: Int) -> Float { base[i * rowStride + j * colStride] }
 }
 
-/// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] · alpha into 6-row panels:
+/// Packs op(A)[i0 ..< i0+mc, p0 ..< p0+kc] into 6-row panels:
 /// panel q (rows i0+6q ..< i0+6q+6) occupies dst[q*6*kc ..< (q+1)*6*kc], element (r, p) at p*6 + r.
-func packA(_ a: StridedMatrix, i0: Int, mc: Int, p0: Int, kc: Int, alpha: Float, into dst: UnsafeMutablePointer<Float>) {
+func packA(_ a: StridedMatrix, i0: Int, mc: Int, p0: Int, kc: Int, into dst: UnsafeMutablePointer<Float>) {
     var q = 0
     var i = 0
     while i < mc {
@@ -25,21 +25,31 @@ func packA(_ a: StridedMatrix, i0: Int, mc: Int, p0: Int, kc: Int, alpha: Float,
             let r1 = r0 + rs, r2 = r1 + rs, r3 = r2 + rs, r4 = r3 + rs, r5 = r4 + rs
             for p in 0..<kc {
                 let d = panel + p * 6
-                d[0] = alpha * r0[p]; d[1] = alpha * r1[p]; d[2] = alpha * r2[p]
-                d[3] = alpha * r3[p]; d[4] = alpha * r4[p]; d[5] = alpha * r5[p]
+                d[0] = r0[p]; d[1] = r1[p]; d[2] = r2[p]
+                d[3] = r3[p]; d[4] = r4[p]; d[5] = r5[p]
             }
         } else if a.rowStride == 1 && rows == 6 {
             // transposed storage: the six values of step p are contiguous
-            for p in 0..<kc {
+            // (an 8-wide copy per step overlaps the next step's slots, which are rewritten;
+            // the workspace has 8 floats of slack; used only while 8 source floats exist)
+            var p = 0
+            if i0 + i + 8 <= a.colStride {
+                while p < kc {
+                    store8(load8(a.base + (p0 + p) * a.colStride + i0 + i), panel + p * 6)
+                    p += 1
+                }
+            }
+            while p < kc {
                 let s = a.base + (p0 + p) * a.colStride + i0 + i
                 let d = panel + p * 6
-                d[0] = alpha * s[0]; d[1] = alpha * s[1]; d[2] = alpha * s[2]
-                d[3] = alpha * s[3]; d[4] = alpha * s[4]; d[5] = alpha * s[5]
+                d[0] = s[0]; d[1] = s[1]; d[2] = s[2]
+                d[3] = s[3]; d[4] = s[4]; d[5] = s[5]
+                p += 1
             }
         } else {
             for p in 0..<kc {
                 let d = panel + p * 6
-                for r in 0..<6 { d[r] = r < rows ? alpha * a[i0 + i + r, p0 + p] : 0 }
+                for r in 0..<6 { d[r] = r < rows ? a[i0 + i + r, p0 + p] : 0 }
             }
         }
         i += 6; q += 1
