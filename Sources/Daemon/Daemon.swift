@@ -1,3 +1,156 @@
-// Daemon — placeholder.
-import Jobs
+// Daemon.swift — wires the daemon together: state directory, job queue, socket, peer checks,
+// signals. `Daemon.run` never returns: SIGTERM/SIGINT checkpoint running jobs and exit 0.
 import DiffProtocol
+import Foundation
+import Jobs
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum DaemonVersion {
+    public static let string = "diffusiond 0.1.0"
+}
+
+public final class Daemon: @unchecked Sendable {
+    let config: DaemonConfig
+    let environment: [String: String]
+    let log: Logger
+    let socketPath: String
+    let stateDir: String
+    private var listener: Listener?
+    private var manager: JobManager!
+    private var handler: RequestHandler!
+    private var backend: BackendInfo!
+    private var policy: PeerPolicy!
+    private let startedAt = Date().timeIntervalSince1970
+    private var signalSources: [DispatchSourceSignal] = []
+    private var connectionCount = 0
+    private var openConnections = 0
+    private let lock = NSLock()
+    static let maxConnections = 512
+
+    public init(config: DaemonConfig, environment: [String: String]) {
+        self.config = config
+        self.environment = environment
+        log = Logger(level: config.logLevel)
+        socketPath = config.socketPath(environment: environment)
+        stateDir = config.stateDirectory(environment: environment)
+    }
+
+    /// Start everything and serve forever. Throws only for start-up failures.
+    public func run() throws -> Never {
+        signal(SIGPIPE, SIG_IGN)
+        var group: gid_t?
+        if !config.socketGroup.isEmpty {
+            guard let g = PeerPolicy.groupID(config.socketGroup) else {
+                throw ListenerError(description: "socket_group '\(config.socketGroup)' is not a known group")
+            }
+            group = g
+        }
+        policy = PeerPolicy(ownerUID: geteuid(), allowedGroup: group)
+
+        let listener = try Listener(path: socketPath, group: group, log: log)
+        self.listener = listener
+        let store: JobStore
+        do { store = try JobStore(root: stateDir) } catch {
+            listener.stop()
+            throw ListenerError(description: "cannot use state directory \(stateDir): \(error)")
+        }
+
+        let report = JobReports.backend(choice: config.backend, deviceIndex: config.device,
+                                        shaderDir: config.shaderDir.isEmpty ? nil : URL(fileURLWithPath: config.shaderDir))
+        backend = BackendInfo(report)
+        log.info("backend selected", ["requested": report.requested, "selected": report.selected, "device": report.deviceName, "reason": report.reason])
+
+        manager = JobManager(store: store, config: config, log: log)
+        manager.onStopped = { [self] in
+            log.info("stopped", ["socket": socketPath])
+            listener.stop()
+            exit(0)
+        }
+        manager.load()
+        handler = RequestHandler(manager: manager, log: log, info: { [self] in daemonInfo() })
+        installSignalHandlers()
+        log.info("listening", ["socket": socketPath, "state_dir": stateDir, "max_jobs": config.maxJobs, "pid": getpid(),
+                               "config": config.configFile ?? "built-in defaults"])
+        manager.start()
+
+        let acceptThread = Thread { [self] in acceptLoop(listener) }
+        acceptThread.name = "accept"
+        acceptThread.start()
+        dispatchMain()
+    }
+
+    private func installSignalHandlers() {
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let src = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            src.setEventHandler { [self] in
+                if manager.isStopping {
+                    log.warn("second signal; exiting without waiting for jobs", ["signal": sig])
+                    listener?.stop()
+                    exit(1)
+                }
+                log.info("signal received; checkpointing running jobs", ["signal": sig == SIGTERM ? "term" : "int"])
+                manager.beginShutdown()
+            }
+            src.resume()
+            signalSources.append(src)
+        }
+        signal(SIGHUP, SIG_IGN)
+    }
+
+    private func acceptLoop(_ listener: Listener) {
+        while true {
+            guard let fd = listener.accept() else {
+                if errno == EMFILE || errno == ENFILE { usleep(100_000) }
+                continue
+            }
+            guard let peer = PeerCredentials.of(socket: fd) else { close(fd); continue }
+            lock.lock()
+            connectionCount += 1
+            let number = connectionCount
+            let tooMany = openConnections >= Daemon.maxConnections
+            if !tooMany { openConnections += 1 }
+            lock.unlock()
+            let conn = Connection(fd: fd, number: number, peer: peer)
+            let groups = policy.allowedGroup == nil ? [] : PeerCredentials.supplementaryGroups(pid: peer.pid)
+            if !policy.allows(peer, supplementaryGroups: groups) || tooMany {
+                let e = tooMany
+                    ? ProtocolError(.internalError, "too many connections (\(Daemon.maxConnections)); try again later")
+                    : ProtocolError(.permissionDenied, "uid \(peer.uid) may not use this daemon (owner uid \(policy.ownerUID)\(policy.allowedGroup.map { ", group \($0)" } ?? ""))")
+                log.warn("connection refused", ["conn": number, "uid": peer.uid, "pid": peer.pid, "reason": e.message])
+                conn.send(.error(id: nil, e))
+                if !tooMany { lock.lock(); openConnections += 1; lock.unlock() }
+                shutdown(fd, Int32(SHUT_RD))
+                startReader(conn, serveRequests: false)
+                continue
+            }
+            log.debug("client connected", ["conn": number, "uid": peer.uid, "pid": peer.pid])
+            startReader(conn, serveRequests: true)
+        }
+    }
+
+    private func startReader(_ conn: Connection, serveRequests: Bool) {
+        let t = Thread { [self] in
+            if serveRequests {
+                conn.serve { frame in handler.handle(frame, from: conn) }
+            } else {
+                conn.serve { _ in }
+            }
+            manager.detach(conn)
+            lock.lock(); openConnections -= 1; lock.unlock()
+            log.debug("client disconnected", ["conn": conn.number])
+        }
+        t.name = "conn-\(conn.number)"
+        t.start()
+    }
+
+    private func daemonInfo() -> DaemonInfo {
+        DaemonInfo(version: DaemonVersion.string, protocolVersion: Wire.protocolVersion, pid: Int(getpid()), startedAt: startedAt,
+                   socket: socketPath, stateDir: stateDir, configFile: config.configFile, maxJobs: config.maxJobs,
+                   cpuThreads: config.cpuThreads == 0 ? ProcessInfo.processInfo.activeProcessorCount : config.cpuThreads,
+                   checkpointEvery: config.checkpointEvery, checkpointKeep: config.checkpointKeep,
+                   backend: backend, jobCounts: manager.counts())
+    }
+}

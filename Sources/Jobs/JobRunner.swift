@@ -1,15 +1,50 @@
 // JobRunner.swift — executes one JobSpec on a backend and reports progress through JobContext.
+// The daemon, the tests and the benchmarks all run jobs through here.
+import CPUBackend
 import DiffusionCore
 import Foundation
 
 public enum JobRunner {
     /// Checks a spec without running it (the daemon calls this before accepting a job).
     public static func validate(_ spec: JobSpec) throws {
-        throw JobError.failed("job runner not implemented yet")
+        switch spec.kind {
+        case .train: _ = try spec.resolvedTrain()
+        case .sample: _ = try spec.resolvedSample()
+        case .eval: _ = try spec.resolvedEval()
+        case .gmm: _ = try spec.resolvedGMM()
+        }
     }
 
     /// Runs the job to completion, cancellation or interruption. Throws JobError on failure.
+    /// Re-running an interrupted job with the same jobDir resumes it.
     public static func run(_ spec: JobSpec, context: JobContext) throws -> JobOutcome {
-        throw JobError.failed("job runner not implemented yet")
+        try FileManager.default.createDirectory(at: context.jobDir, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: context.modelsDir, withIntermediateDirectories: true)
+        do {
+            let outcome: JobOutcome
+            switch spec.kind {
+            case .train: outcome = try TrainJob.run(try spec.resolvedTrain(), context: context)
+            case .sample: outcome = try SampleJob.run(try spec.resolvedSample(), context: context)
+            case .eval: outcome = try EvalJob.run(try spec.resolvedEval(), context: context)
+            case .gmm: outcome = try GMMJob.run(try spec.resolvedGMM(), context: context)
+            }
+            if case .succeeded(let r) = outcome {
+                context.emit(JobEvent(kind: .finished, metrics: r.metrics, outputs: r.outputs))
+            }
+            return outcome
+        } catch let e as JobError {
+            throw e
+        } catch let e as DataError {
+            throw JobError.data(e.description)
+        } catch let e as ModelError {
+            throw JobError.failed(e.description)
+        } catch let e as ScheduleError {
+            throw JobError.invalid(field: "schedule", message: e.description)
+        }
     }
+}
+
+/// A CPU backend for host-only work (GMM sampling needs no device).
+enum ReferenceBackendHolder {
+    static let shared: Backend = ReferenceBackend()
 }

@@ -1,5 +1,6 @@
 // Reports.swift — read-only answers the daemon serves without running a job: which backend
 // would run jobs and why, what a noise schedule looks like, a text preview of a finished job.
+import DiffusionCore
 import Foundation
 
 /// Which backend jobs run on, and why (for `diffctl info` and the daemon's start-up log).
@@ -39,20 +40,44 @@ public struct ScheduleReport: Codable, Equatable, Sendable {
 
 public enum JobReports {
     /// Which backend `choice` resolves to on this machine, with the reason.
-    public static func backend(choice: BackendChoice, deviceIndex: Int?, shaderDir: URL?) -> BackendReport {
-        BackendReport(requested: choice.rawValue, selected: "cpu", deviceName: "cpu", deviceType: "cpu",
-                      detail: "", reason: "backend selection not implemented yet", vulkanDevices: [])
+    public static func backend(choice: BackendChoice, deviceIndex: Int?, shaderDir: URL?, cpuThreads: Int? = nil) -> BackendReport {
+        let options = BackendOptions(choice: choice, deviceIndex: deviceIndex, shaderDir: shaderDir, cpuThreads: cpuThreads)
+        let devices = VulkanSupport.deviceList(options)
+        do {
+            let (b, reason) = try BackendSelection.make(options)
+            return BackendReport(requested: choice.rawValue, selected: b.info.kind, deviceName: b.info.deviceName,
+                                 deviceType: b.info.deviceType, detail: b.info.detail, reason: reason, vulkanDevices: devices)
+        } catch {
+            return BackendReport(requested: choice.rawValue, selected: "none", deviceName: "", deviceType: "",
+                                 detail: "", reason: "\(error)", vulkanDevices: devices)
+        }
     }
 
     /// Inspect a schedule described by the schedule fields of a spec (schedule, timesteps,
     /// betaStart, betaEnd, zeroTerminalSNR). Throws JobError.invalid on bad values.
     public static func schedule(_ spec: JobSpec) throws -> ScheduleReport {
-        throw JobError.failed("schedule inspection not implemented yet")
+        var s = spec
+        s.kind = .train
+        if s.name == nil { s.name = "schedule" }
+        if s.dataset == nil { s.dataset = "ring8" }
+        let config = try s.resolvedTrain().config.schedule
+        let sched: NoiseSchedule
+        do { sched = try NoiseSchedule(config) } catch { throw JobError.invalid(field: "schedule", message: "\(error)") }
+        let T = sched.timesteps
+        var picks = Set([0, T - 1])
+        for k in 0..<20 { picks.insert(Int((Double(k) / 19 * Double(T - 1)).rounded())) }
+        let rows: [[Double]] = picks.sorted().map { i in
+            let ab = sched.alphaBar(i)
+            return [Double(i + 1), sched.betas[i], ab, ab.squareRoot(), (1 - ab).squareRoot(), sched.snr(i)]
+        }
+        return ScheduleReport(schedule: config.kind.rawValue + (config.zeroTerminalSNR ? "+zero-terminal-snr" : ""), timesteps: T,
+                              alphaBarFirst: sched.alphaBar(0), alphaBarLast: sched.alphaBar(T - 1),
+                              snrMax: sched.snr(0), snrMin: sched.snr(T - 1), warnings: sched.warnings, rows: rows)
     }
 
     /// A terminal preview (Unicode braille scatter of samples and/or the loss curve) of the job
     /// whose directory is `jobDir`, `width` × `height` characters; nil when there is nothing to show.
     public static func preview(jobDir: URL, width: Int, height: Int) -> String? {
-        nil
+        JobPreview.render(jobDir: jobDir, width: width, height: height)
     }
 }

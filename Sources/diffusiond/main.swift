@@ -1,3 +1,50 @@
-// diffusiond — thin main.
+// diffusiond — the daemon's thin main: parse flags, load the config, run the daemon.
 import Daemon
-print("diffusiond: not implemented yet")
+import Foundation
+
+let usage = """
+usage: diffusiond [--config FILE] [--socket PATH] [--state-dir DIR] [--backend auto|cpu|vulkan] [options]
+
+Trains and samples diffusion models for clients such as diffctl, over a Unix socket.
+
+options (each is also a key of daemon.conf and a DIFFUSIOND_<KEY> environment variable;
+flags beat the environment, which beats the file):
+  --config FILE            config file (default: $XDG_CONFIG_HOME/diffusiond/daemon.conf, then
+                           /etc/diffusiond/daemon.conf, else built-in defaults); env DIFFUSIOND_CONFIG
+  --socket PATH            Unix socket (default: $XDG_RUNTIME_DIR/diffusiond.sock)
+  --state-dir DIR          jobs, checkpoints, outputs, models (default: ~/.local/state/diffusiond)
+  --backend auto|cpu|vulkan
+  --device N|auto          Vulkan device index
+  --shader-dir DIR         directory of shaders/*.comp
+  --max-jobs N             jobs run at once (default 1)
+  --cpu-threads N          CPU backend threads, 0 = one per core
+  --checkpoint-every N     steps between training checkpoints (default 500)
+  --checkpoint-keep N      checkpoints kept per job (default 2)
+  --progress-every N       steps between progress events (default 25)
+  --log-level debug|info|warn|error
+  --socket-group GROUP     also let members of GROUP connect (socket mode 0660)
+  --print-config           print the resolved configuration and exit
+  --version, -h/--help
+
+examples:
+  diffusiond &                                   # defaults, socket under $XDG_RUNTIME_DIR
+  diffusiond --state-dir /tmp/dd --socket /tmp/dd/sock --backend cpu
+  systemctl --user start diffusiond              # with contrib/diffusiond.service installed
+"""
+
+let environment = ProcessInfo.processInfo.environment
+do {
+    switch try DaemonConfig.load(arguments: Array(CommandLine.arguments.dropFirst()), environment: environment) {
+    case .help:
+        print(usage)
+    case .version:
+        print(DaemonVersion.string)
+    case .printConfig(let config):
+        print(config.rendered(environment: environment), terminator: "")
+    case .run(let config):
+        try Daemon(config: config, environment: environment).run()
+    }
+} catch {
+    FileHandle.standardError.write(Data("diffusiond: \(error)\n".utf8))
+    exit(error is ConfigError ? 2 : 1)
+}

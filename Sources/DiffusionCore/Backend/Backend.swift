@@ -92,7 +92,7 @@ public protocol Backend: AnyObject {
     func biasBackward(dy: BufferView, dBias: BufferView, rows: Int, cols: Int)
 
     // MARK: activations (elementwise, x and y have equal counts)
-    /// y = act(x)
+    /// y = act(x)   (y may alias x)
     func activationForward(_ act: Activation, x: BufferView, y: BufferView)
     /// dx = dy ⊙ act'(x)   (x is the pre-activation input of the forward pass; dx overwritten,
     /// dx may alias dy)

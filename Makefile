@@ -1,0 +1,53 @@
+# diffusiond — the two commands a newcomer needs:
+#   make demo   set up, build, start a private daemon, train + sample the default model, show results
+#   make test   set up, build, run the whole test suite
+# Everything builds in release mode (the SIMD kernels need it), once, for the demo and the tests.
+
+SWIFT      ?= swift
+BUILD_DIR  ?= .build
+APT_PKGS   := libvulkan-dev glslang-tools mesa-vulkan-drivers
+DEMO_DIR   ?= demo-out
+
+.PHONY: all deps build test demo bench clean help
+
+all: build
+
+help:
+	@echo "make demo    build, start a private daemon, train and sample the default model, show the results"
+	@echo "make test    build and run the whole test suite (Vulkan tests run on lavapipe when present)"
+	@echo "make bench   swift run -c release diffbench"
+	@echo "make build   release build of diffusiond, diffctl, diffbench"
+
+# System packages: Vulkan headers (build), the loader + lavapipe (run), glslang (shader compiler).
+# Installed with apt when missing and we may (root, or passwordless sudo); otherwise a note, since
+# everything still builds and runs on the CPU backend without a GPU driver.
+deps:
+	@missing=""; for p in $(APT_PKGS); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; elif command -v sudo >/dev/null && sudo -n true 2>/dev/null; then SUDO="sudo"; else SUDO="none"; fi; \
+	  if [ "$$SUDO" = none ]; then \
+	    echo "note: missing system packages:$$missing — install them with: sudo apt-get install$$missing"; \
+	    echo "      (the CPU backend works without them; the Vulkan backend and its tests need them)"; \
+	  else \
+	    echo "installing system packages:$$missing"; \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	    $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$$missing >/dev/null || \
+	    { echo "error: apt-get install$$missing failed"; exit 1; }; \
+	  fi; \
+	fi
+
+build: deps
+	$(SWIFT) build -c release
+
+test: deps
+	$(SWIFT) build -c release --build-tests
+	$(SWIFT) test -c release --skip-build
+
+demo: build
+	@DEMO_DIR=$(DEMO_DIR) BIN=$$($(SWIFT) build -c release --show-bin-path) bash scripts/demo.sh
+
+bench: build
+	$(SWIFT) run -c release diffbench
+
+clean:
+	rm -rf $(BUILD_DIR) $(DEMO_DIR)

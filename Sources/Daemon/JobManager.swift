@@ -1,0 +1,400 @@
+// JobManager.swift — the persistent job queue: accepts specs, runs up to `maxJobs` at once on their
+// own threads through JobRunner, records every state change and event in the state directory,
+// fans events out to followers, and on shutdown asks running jobs to checkpoint and stop.
+import DiffProtocol
+import Foundation
+import Jobs
+
+/// One job in memory. Mutable fields are guarded by `lock`.
+final class JobEntry: @unchecked Sendable {
+    let lock = NSLock()
+    var info: JobInfo
+    let spec: JobSpec
+    var cancelRequested = false
+    var followers: [ObjectIdentifier: Connection] = [:]
+    var recentLosses: [Double] = []
+
+    init(info: JobInfo, spec: JobSpec) { self.info = info; self.spec = spec }
+
+    func snapshot() -> JobInfo { lock.lock(); defer { lock.unlock() }; return info }
+}
+
+final class JobManager: @unchecked Sendable {
+    let store: JobStore
+    let config: DaemonConfig
+    let log: Logger
+    private let lock = NSLock()
+    private var jobs: [String: JobEntry] = [:]
+    private var queue: [String] = []
+    private var running: Set<String> = []
+    private var stopping = false
+    /// called once, when stopping and no job runs any more
+    var onStopped: (() -> Void)?
+
+    init(store: JobStore, config: DaemonConfig, log: Logger) {
+        self.store = store; self.config = config; self.log = log
+    }
+
+    // MARK: start-up
+
+    /// Load jobs from disk; queued ones and ones that were running when the daemon died are queued.
+    func load() {
+        store.sweep()
+        var loaded = store.loadAll { id, problem in log.warn("job skipped at start", ["job": id, "reason": problem]) }
+        loaded.sort { ($0.info.createdAt ?? 0, idNumber($0.info.id)) < ($1.info.createdAt ?? 0, idNumber($1.info.id)) }
+        for (stored, specData) in loaded {
+            var info = stored
+            guard let spec = try? JobSpec.decode(specData) else {
+                log.warn("job skipped at start", ["job": info.id, "reason": "spec.json no longer decodes"])
+                continue
+            }
+            info.spec = try? JSONDecoder().decode(JSONValue.self, from: specData)
+            info.jobDir = store.jobDir(info.id)
+            if info.state == .running {
+                info.state = .queued
+                log.info("job will resume after an unclean stop", ["job": info.id, "checkpoint_step": info.lastCheckpointStep])
+                try? store.save(info)
+            }
+            jobs[info.id] = JobEntry(info: info, spec: spec)
+            if info.state == .queued { queue.append(info.id) }
+        }
+        if !queue.isEmpty { log.info("jobs queued at start", ["count": queue.count, "jobs": queue.joined(separator: ",")]) }
+    }
+
+    func start() { lock.lock(); pumpLocked(); lock.unlock() }
+
+    // MARK: requests
+
+    func submit(specValue: JSONValue) throws -> JobEntry {
+        guard case .object(var object) = specValue else {
+            throw ProtocolError(.invalidParameter, "spec must be a JSON object with a \"kind\"", field: "spec")
+        }
+        if object["kind"] == nil {
+            throw ProtocolError(.invalidParameter, "spec has no \"kind\" (train, sample or eval)", field: "kind")
+        }
+        object = object.filter { $0.value != .null }
+        let spec: JobSpec
+        do {
+            spec = try JobSpec.decode(JSONValue.object(object).jsonData())
+            try JobRunner.validate(spec)
+        } catch let e as JobError {
+            throw JobManager.protocolError(e)
+        }
+        lock.lock()
+        let refusing = stopping
+        lock.unlock()
+        if refusing { throw ProtocolError(.shuttingDown, "the daemon is shutting down and accepts no new jobs") }
+
+        let id = try ioGuard { try store.nextID() }
+        let specData = spec.encoded()
+        try ioGuard { try store.create(id: id, spec: specData) }
+        var info = JobInfo(id: id, kind: spec.kind.rawValue, state: .queued)
+        info.spec = try? JSONDecoder().decode(JSONValue.self, from: specData)
+        info.createdAt = Date().timeIntervalSince1970
+        info.attempts = 0
+        info.runSeconds = 0
+        info.jobDir = store.jobDir(id)
+        info.total = spec.steps
+        try ioGuard { try store.save(info) }
+        let entry = JobEntry(info: info, spec: spec)
+        var e = JobEventMessage(job: id, kind: "state", time: info.createdAt)
+        e.state = .queued
+        store.appendEvent(e)
+        lock.lock()
+        jobs[id] = entry
+        queue.append(id)
+        lock.unlock()
+        log.info("job submitted", ["job": id, "kind": spec.kind.rawValue, "name": spec.name, "model": spec.model, "dataset": spec.dataset])
+        return entry
+    }
+
+    /// Begin streaming after the job is fully registered (so a follower sees its start).
+    func pump() { lock.lock(); pumpLocked(); lock.unlock() }
+
+    func entry(_ ref: String) -> JobEntry? {
+        lock.lock(); defer { lock.unlock() }
+        if let e = jobs[ref] { return e }
+        if Int(ref) != nil { return jobs["j" + ref] }
+        return nil
+    }
+
+    func find(_ ref: String) throws -> JobEntry {
+        guard let e = entry(ref) else { throw ProtocolError(.notFound, "no job '\(ref)' (see diffctl jobs)", field: "job") }
+        return e
+    }
+
+    func list() -> [JobInfo] {
+        lock.lock()
+        let all = Array(jobs.values)
+        lock.unlock()
+        return all.map { $0.snapshot() }.sorted { ($0.createdAt ?? 0, idNumber($0.id)) < ($1.createdAt ?? 0, idNumber($1.id)) }
+    }
+
+    func counts() -> [String: Int] {
+        var c: [String: Int] = [:]
+        for j in list() { c[j.state.rawValue, default: 0] += 1 }
+        return c
+    }
+
+    func cancel(_ ref: String) throws -> JobInfo {
+        let entry = try find(ref)
+        lock.lock()
+        let wasQueued = queue.contains(entry.info.id)
+        if wasQueued { queue.removeAll { $0 == entry.info.id } }
+        lock.unlock()
+        entry.lock.lock()
+        let state = entry.info.state
+        if state.isTerminal {
+            entry.lock.unlock()
+            throw ProtocolError(.conflict, "job \(entry.info.id) already \(state.rawValue)", field: "job")
+        }
+        entry.cancelRequested = true
+        entry.lock.unlock()
+        if wasQueued {
+            finish(entry, state: .cancelled, error: nil, result: nil)
+        } else {
+            log.info("job cancel requested", ["job": entry.info.id])
+        }
+        return entry.snapshot()
+    }
+
+    func remove(_ ref: String) throws -> String {
+        let entry = try find(ref)
+        let info = entry.snapshot()
+        lock.lock()
+        if running.contains(info.id) {
+            lock.unlock()
+            throw ProtocolError(.conflict, "job \(info.id) is running; cancel it first (diffctl cancel \(info.id))", field: "job")
+        }
+        queue.removeAll { $0 == info.id }
+        jobs[info.id] = nil
+        lock.unlock()
+        entry.lock.lock()
+        let followers = entry.followers.values
+        entry.followers = [:]
+        entry.lock.unlock()
+        var e = JobEventMessage(job: info.id, kind: "state", time: Date().timeIntervalSince1970)
+        e.state = .cancelled
+        e.error = "job removed"
+        for f in followers { f.send(.event(e)) }
+        try ioGuard { try store.remove(info.id) }
+        log.info("job removed", ["job": info.id])
+        return info.id
+    }
+
+    /// Register `conn` as a follower and send it the job's current state, then its events.
+    func follow(_ ref: String, conn: Connection, requestID: Int?) throws {
+        let entry = try find(ref)
+        entry.lock.lock()
+        let info = entry.info
+        conn.send(Response(id: requestID, .following(FollowReply(job: info, recentLosses: entry.recentLosses))))
+        if info.state.isTerminal {
+            var e = JobEventMessage(job: info.id, kind: "state", time: info.finishedAt)
+            e.state = info.state
+            e.error = info.error
+            e.outputs = info.outputs
+            e.metrics = info.metrics
+            conn.send(.event(e))
+        } else {
+            entry.followers[ObjectIdentifier(conn)] = conn
+        }
+        entry.lock.unlock()
+    }
+
+    /// Forget a closed connection.
+    func detach(_ conn: Connection) {
+        lock.lock()
+        let all = Array(jobs.values)
+        lock.unlock()
+        for e in all {
+            e.lock.lock(); e.followers[ObjectIdentifier(conn)] = nil; e.lock.unlock()
+        }
+    }
+
+    func beginShutdown() {
+        lock.lock()
+        stopping = true
+        let n = running.count
+        let done = running.isEmpty
+        lock.unlock()
+        log.info("shutting down", ["running_jobs": n])
+        if done { onStopped?() }
+    }
+
+    var isStopping: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
+
+    // MARK: running
+
+    private func pumpLocked() {
+        while !stopping && running.count < config.maxJobs && !queue.isEmpty {
+            let id = queue.removeFirst()
+            guard let entry = jobs[id] else { continue }
+            running.insert(id)
+            let thread = Thread { [self] in run(entry) }
+            thread.name = "job-\(id)"
+            thread.stackSize = 16 << 20
+            thread.start()
+        }
+    }
+
+    private func run(_ entry: JobEntry) {
+        let id = entry.info.id
+        let now = Date().timeIntervalSince1970
+        entry.lock.lock()
+        entry.info.state = .running
+        entry.info.startedAt = now
+        entry.info.finishedAt = nil
+        entry.info.error = nil
+        entry.info.attempts = (entry.info.attempts ?? 0) + 1
+        let attempt = entry.info.attempts!
+        let info = entry.info
+        var e = JobEventMessage(job: id, kind: "state", time: now)
+        e.state = .running
+        e.step = info.lastCheckpointStep
+        broadcastLocked(entry, e)
+        entry.lock.unlock()
+        persist(info)
+        if attempt > 1 {
+            log.info("job resumed", ["job": id, "attempt": attempt, "from_step": info.lastCheckpointStep ?? 0])
+        } else {
+            log.info("job started", ["job": id, "kind": info.kind])
+        }
+
+        var backend = config.backend
+        if let b = entry.spec.backend, let choice = BackendChoice(rawValue: b) { backend = choice }
+        let context = JobContext(
+            jobID: id, jobDir: URL(fileURLWithPath: store.jobDir(id)), modelsDir: URL(fileURLWithPath: store.modelsDir),
+            backend: backend, deviceIndex: config.device,
+            shaderDir: config.shaderDir.isEmpty ? nil : URL(fileURLWithPath: config.shaderDir),
+            cpuThreads: config.cpuThreads == 0 ? nil : config.cpuThreads,
+            checkpointEvery: config.checkpointEvery, checkpointKeep: config.checkpointKeep,
+            progressEvery: config.progressEvery,
+            emit: { [self] ev in handle(ev, entry) },
+            isCancelled: { entry.lock.lock(); defer { entry.lock.unlock() }; return entry.cancelRequested },
+            shouldStop: { [self] in isStopping })
+        let started = Date()
+        var outcome: JobOutcome?
+        var failure: String?
+        do { outcome = try JobRunner.run(entry.spec, context: context) } catch let e as JobError {
+            failure = e.description
+        } catch {
+            failure = "\(error)"
+        }
+        entry.lock.lock()
+        entry.info.runSeconds = (entry.info.runSeconds ?? 0) + Date().timeIntervalSince(started)
+        entry.lock.unlock()
+        switch outcome {
+        case .succeeded(let r): finish(entry, state: .succeeded, error: nil, result: r)
+        case .cancelled: finish(entry, state: .cancelled, error: nil, result: nil)
+        case .interrupted:
+            entry.lock.lock()
+            entry.info.state = .queued
+            let snap = entry.info
+            entry.lock.unlock()
+            persist(snap)
+            log.info("job interrupted; it resumes from its checkpoint at next start", ["job": id, "checkpoint_step": snap.lastCheckpointStep])
+        case nil: finish(entry, state: .failed, error: failure ?? "unknown failure", result: nil)
+        }
+        lock.lock()
+        running.remove(id)
+        let idle = stopping && running.isEmpty
+        pumpLocked()
+        lock.unlock()
+        if idle { onStopped?() }
+    }
+
+    private func finish(_ entry: JobEntry, state: JobState, error: String?, result: JobResult?) {
+        let now = Date().timeIntervalSince1970
+        entry.lock.lock()
+        entry.info.state = state
+        entry.info.finishedAt = now
+        entry.info.error = error
+        if let result {
+            entry.info.outputs = result.outputs
+            entry.info.metrics = result.metrics
+        }
+        let info = entry.info
+        var e = JobEventMessage(job: info.id, kind: "state", time: now)
+        e.state = state
+        e.error = error
+        e.outputs = info.outputs
+        e.metrics = info.metrics
+        e.step = info.step
+        e.total = info.total
+        broadcastLocked(entry, e)
+        entry.followers = [:]
+        entry.lock.unlock()
+        persist(info)
+        switch state {
+        case .failed: log.warn("job failed", ["job": info.id, "error": error])
+        case .succeeded: log.info("job succeeded", ["job": info.id, "seconds": String(format: "%.1f", info.runSeconds ?? 0)])
+        default: log.info("job \(state.rawValue)", ["job": info.id])
+        }
+    }
+
+    /// A runner event: update the job, log what matters, record it and send it to followers.
+    private func handle(_ ev: JobEvent, _ entry: JobEntry) {
+        var m = JobEventMessage(job: entry.info.id, kind: ev.kind.rawValue, time: Date().timeIntervalSince1970)
+        m.step = ev.step; m.total = ev.total; m.loss = ev.loss; m.lr = ev.lr
+        m.stepsPerSecond = ev.stepsPerSecond; m.message = ev.message; m.metrics = ev.metrics; m.outputs = ev.outputs
+        entry.lock.lock()
+        if let s = ev.step { entry.info.step = s }
+        if let t = ev.total { entry.info.total = t }
+        if let l = ev.loss {
+            entry.info.loss = l
+            entry.recentLosses.append(l)
+            if entry.recentLosses.count > 64 { entry.recentLosses.removeFirst(entry.recentLosses.count - 64) }
+        }
+        if let r = ev.stepsPerSecond { entry.info.stepsPerSecond = r }
+        var persistNow = false
+        switch ev.kind {
+        case .started: entry.info.backend = ev.message; persistNow = true
+        case .checkpoint: entry.info.lastCheckpointStep = ev.step; persistNow = true
+        case .finished, .metrics:
+            if let o = ev.outputs { entry.info.outputs = o }
+            if let mt = ev.metrics { entry.info.metrics = mt }
+        default: break
+        }
+        broadcastLocked(entry, m)
+        let snap = entry.info
+        entry.lock.unlock()
+        store.appendEvent(m)
+        if persistNow { persist(snap) }
+        switch ev.kind {
+        case .started: log.info("job running", ["job": snap.id, "backend": ev.message])
+        case .checkpoint: log.debug("checkpoint written", ["job": snap.id, "step": ev.step])
+        case .log: log.info("job says", ["job": snap.id, "message": ev.message])
+        default: break
+        }
+    }
+
+    private func broadcastLocked(_ entry: JobEntry, _ e: JobEventMessage) {
+        for (key, f) in entry.followers {
+            if f.isOpen { f.send(.event(e)) } else { entry.followers[key] = nil }
+        }
+    }
+
+    private func persist(_ info: JobInfo) {
+        do { try store.save(info) } catch {
+            log.error("cannot save job status", ["job": info.id, "error": "\(error)"])
+        }
+    }
+
+    private func ioGuard<T>(_ body: () throws -> T) throws -> T {
+        do { return try body() } catch let e as ProtocolError { throw e } catch {
+            log.error("state directory write failed", ["error": "\(error)"])
+            throw ProtocolError(.internalError, "the daemon could not write its state directory: \(error)")
+        }
+    }
+
+    static func protocolError(_ e: JobError) -> ProtocolError {
+        switch e {
+        case .invalid(let field, _): return ProtocolError(.invalidParameter, e.description, field: field)
+        case .notFound: return ProtocolError(.notFound, e.description)
+        case .data: return ProtocolError(.invalidParameter, e.description)
+        case .failed: return ProtocolError(.invalidParameter, e.description)
+        }
+    }
+}
+
+private func idNumber(_ id: String) -> Int { Int(id.dropFirst()) ?? Int.max }

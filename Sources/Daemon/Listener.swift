@@ -1,0 +1,120 @@
+// Listener.swift — the daemon's Unix socket: a checked private directory, a lock file that makes
+// a second daemon on the same socket fail fast, stale-socket replacement, owner-only permissions.
+import DiffProtocol
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public struct ListenerError: Error, CustomStringConvertible {
+    public var description: String
+}
+
+final class Listener {
+    let path: String
+    let fd: Int32
+    private let lockFD: Int32
+
+    /// Bind and listen at `path`. `group`: when set, the socket is 0660 with that group, else 0600.
+    init(path: String, group: gid_t?, log: Logger) throws {
+        self.path = path
+        guard var addr = unixAddress(path) else {
+            throw ListenerError(description: "socket path is too long (\(path.utf8.count) bytes; at most 107): \(path)")
+        }
+        let dir = (path as NSString).deletingLastPathComponent
+        try Listener.checkDirectory(dir.isEmpty ? "." : dir)
+
+        // one daemon per socket: hold an exclusive lock on <socket>.lock for our lifetime
+        let lockPath = path + ".lock"
+        let lfd = open(lockPath, O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
+        guard lfd >= 0 else { throw ListenerError(description: "cannot open lock file \(lockPath): \(String(cString: strerror(errno)))") }
+        if flock(lfd, LOCK_EX | LOCK_NB) != 0 {
+            let other = (try? String(contentsOfFile: lockPath, encoding: .utf8))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            close(lfd)
+            throw ListenerError(description: "another diffusiond (pid \(other)) is already serving \(path); stop it first or pick another --socket")
+        }
+        ftruncate(lfd, 0)
+        let pidText = "\(getpid())\n"
+        _ = pidText.withCString { Glibc.write(lfd, $0, strlen($0)) }
+        lockFD = lfd
+
+        // we hold the lock, so whatever sits at the path is a stale socket of a dead daemon
+        var st = stat()
+        if lstat(path, &st) == 0 {
+            guard (st.st_mode & S_IFMT) == S_IFSOCK else {
+                close(lfd)
+                throw ListenerError(description: "\(path) exists and is not a socket; refusing to replace it")
+            }
+            unlink(path)
+            log.info("replaced stale socket", ["socket": path])
+        }
+
+        let sfd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard sfd >= 0 else { close(lfd); throw ListenerError(description: "socket(): \(String(cString: strerror(errno)))") }
+        let oldMask = umask(0o177)   // the socket file is born 0600: no window where others can connect
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sfd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        let bindErr = errno
+        umask(oldMask)
+        guard rc == 0 else {
+            close(sfd); close(lfd)
+            throw ListenerError(description: "cannot bind \(path): \(String(cString: strerror(bindErr)))")
+        }
+        if let group {
+            if chown(path, geteuid(), group) != 0 || chmod(path, 0o660) != 0 {
+                let e = String(cString: strerror(errno))
+                close(sfd); close(lfd); unlink(path)
+                throw ListenerError(description: "cannot give \(path) to group \(group): \(e)")
+            }
+        } else {
+            chmod(path, 0o600)
+        }
+        guard listen(sfd, 64) == 0 else {
+            let e = String(cString: strerror(errno))
+            close(sfd); close(lfd); unlink(path)
+            throw ListenerError(description: "listen on \(path): \(e)")
+        }
+        fd = sfd
+    }
+
+    /// The socket's directory must exist (created 0700 when missing), belong to us or root, and not
+    /// be writable by group or others — otherwise someone else could put their socket in our place.
+    static func checkDirectory(_ dir: String) throws {
+        var st = stat()
+        if stat(dir, &st) != 0 {
+            guard errno == ENOENT else {
+                throw ListenerError(description: "socket directory \(dir): \(String(cString: strerror(errno)))")
+            }
+            do { try AtomicFile.makeDirectory(dir, mode: 0o700) } catch {
+                throw ListenerError(description: "cannot create socket directory \(dir): \(error)")
+            }
+            guard stat(dir, &st) == 0 else { throw ListenerError(description: "socket directory \(dir) vanished") }
+        }
+        guard (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw ListenerError(description: "socket directory \(dir) is not a directory")
+        }
+        guard st.st_uid == geteuid() || st.st_uid == 0 else {
+            throw ListenerError(description: "socket directory \(dir) belongs to uid \(st.st_uid), not to this user (uid \(geteuid())); use a private directory such as $XDG_RUNTIME_DIR")
+        }
+        guard st.st_mode & 0o022 == 0 else {
+            throw ListenerError(description: "socket directory \(dir) is writable by group or others (mode \(String(st.st_mode & 0o7777, radix: 8))); use a private directory such as $XDG_RUNTIME_DIR, or chmod go-w it")
+        }
+    }
+
+    /// Wait for the next connection; nil on a transient failure.
+    func accept() -> Int32? {
+        let c = Glibc.accept(fd, nil, nil)
+        guard c >= 0 else { return nil }
+        _ = fcntl(c, F_SETFD, FD_CLOEXEC)
+        return c
+    }
+
+    /// Remove the socket file and release the lock (on shutdown). The lock file stays: removing
+    /// it could let two daemons lock two different files of the same name.
+    func stop() {
+        unlink(path)
+        Glibc.close(fd)
+        Glibc.close(lockFD)
+    }
+}

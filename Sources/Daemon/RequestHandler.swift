@@ -1,0 +1,111 @@
+// RequestHandler.swift — turns one framed line from a client into replies. Every malformed,
+// unknown, oversized or invalid message gets an error reply saying what is wrong; nothing a
+// client sends can stop the daemon or touch another client's jobs.
+import DiffProtocol
+import Foundation
+import Jobs
+
+final class RequestHandler: @unchecked Sendable {
+    let manager: JobManager
+    let log: Logger
+    let info: () -> DaemonInfo
+
+    init(manager: JobManager, log: Logger, info: @escaping () -> DaemonInfo) {
+        self.manager = manager; self.log = log; self.info = info
+    }
+
+    func handle(_ frame: Frame, from conn: Connection) {
+        switch frame {
+        case .oversized(let bytes):
+            reject(conn, id: nil, ProtocolError(.messageTooLarge, "message of \(bytes) bytes exceeds the limit of \(Wire.maxMessageBytes) bytes; it was discarded"))
+        case .line(let line):
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }   // blank lines are keep-alives
+            let request: Request
+            do { request = try Request.decode(line: line) } catch let e as ProtocolError {
+                reject(conn, id: Request.idOf(line: line), e); return
+            } catch {
+                reject(conn, id: nil, ProtocolError(.badJSON, "unreadable message")); return
+            }
+            do { try dispatch(request, conn) } catch let e as ProtocolError {
+                reject(conn, id: request.id, e)
+            } catch {
+                reject(conn, id: request.id, ProtocolError(.internalError, "\(error)"))
+            }
+        }
+    }
+
+    private func reject(_ conn: Connection, id: Int?, _ e: ProtocolError) {
+        log.info("request refused", ["conn": conn.number, "code": e.code.rawValue, "error": e.message])
+        conn.send(.error(id: id, e))
+    }
+
+    private func dispatch(_ request: Request, _ conn: Connection) throws {
+        let id = request.id
+        if case .hello(let h) = request.body {
+            guard h.version == Wire.protocolVersion else {
+                throw ProtocolError(.versionMismatch, "client speaks protocol \(h.version), this daemon speaks \(Wire.protocolVersion); upgrade the older side")
+            }
+            conn.greeted = true
+            log.debug("client hello", ["conn": conn.number, "client": h.client, "uid": conn.peer.uid, "pid": conn.peer.pid])
+            conn.send(Response(id: id, .hello(HelloReply(version: Wire.protocolVersion, daemon: DaemonVersion.string, pid: Int(getpid())))))
+            return
+        }
+        guard conn.greeted else {
+            throw ProtocolError(.helloRequired, "send {\"type\":\"hello\",\"version\":\(Wire.protocolVersion)} before '\(request.body.typeName)'")
+        }
+        switch request.body {
+        case .hello: break
+        case .submit(let s):
+            let entry = try manager.submit(specValue: s.spec)
+            conn.send(Response(id: id, .submitted(JobReply(job: entry.snapshot()))))
+            if s.follow == true { try manager.follow(entry.info.id, conn: conn, requestID: nil) }
+            manager.pump()
+        case .jobs:
+            conn.send(Response(id: id, .jobs(JobListReply(jobs: manager.list()))))
+        case .show(let s):
+            let entry = try manager.find(s.job)
+            let job = entry.snapshot()
+            var preview: String?
+            if let w = s.previewWidth {
+                let width = min(max(w, 10), 400), height = min(max(s.previewHeight ?? 16, 4), 200)
+                preview = JobReports.preview(jobDir: URL(fileURLWithPath: manager.store.jobDir(job.id)), width: width, height: height)
+            }
+            let events = manager.store.events(job.id, last: min(max(s.events ?? 0, 0), 10_000))
+            conn.send(Response(id: id, .job(ShowReply(job: job, preview: preview, events: events.isEmpty ? nil : events))))
+        case .follow(let f):
+            try manager.follow(f.job, conn: conn, requestID: id)
+        case .cancel(let c):
+            conn.send(Response(id: id, .cancelled(JobReply(job: try manager.cancel(c.job)))))
+        case .remove(let r):
+            conn.send(Response(id: id, .removed(RemovedReply(job: try manager.remove(r.job)))))
+        case .models:
+            conn.send(Response(id: id, .models(ModelsReply(models: manager.store.models()))))
+        case .info:
+            conn.send(Response(id: id, .info(InfoReply(info: info()))))
+        case .schedule(let s):
+            guard case .object(var object) = s.spec else {
+                throw ProtocolError(.invalidParameter, "schedule spec must be a JSON object", field: "spec")
+            }
+            if object["kind"] == nil { object["kind"] = .string("train") }
+            do {
+                let spec = try JobSpec.decode(JSONValue.object(object).jsonData())
+                let report = try JobReports.schedule(spec)
+                conn.send(Response(id: id, .schedule(ScheduleReply(schedule: ScheduleInfo(report)))))
+            } catch let e as JobError { throw JobManager.protocolError(e) }
+        }
+    }
+}
+
+extension ScheduleInfo {
+    init(_ r: ScheduleReport) {
+        self.init(schedule: r.schedule, timesteps: r.timesteps, alphaBarFirst: r.alphaBarFirst, alphaBarLast: r.alphaBarLast,
+                  snrMax: r.snrMax, snrMin: r.snrMin, warnings: r.warnings, rows: r.rows)
+    }
+}
+
+extension BackendInfo {
+    init(_ r: BackendReport) {
+        self.init(requested: r.requested, selected: r.selected, deviceName: r.deviceName, deviceType: r.deviceType,
+                  detail: r.detail, reason: r.reason, vulkanDevices: r.vulkanDevices)
+    }
+}

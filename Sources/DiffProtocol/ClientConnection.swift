@@ -1,0 +1,166 @@
+// ClientConnection.swift — the client end of the wire: connect to a daemon's Unix socket, say
+// hello, send requests and read responses and events line by line. Shared by diffctl and tests.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public enum ConnectError: Error, CustomStringConvertible, Equatable {
+    /// nothing listens at the path (no file, or a stale socket)
+    case noDaemon(path: String, reason: String)
+    /// the socket exists but this user may not use it
+    case permissionDenied(path: String)
+    case pathTooLong(path: String)
+    case closed
+    case io(String)
+
+    public var description: String {
+        switch self {
+        case .noDaemon(let p, let r): return "no daemon at \(p) (\(r))"
+        case .permissionDenied(let p): return "permission denied connecting to \(p): the socket belongs to another user"
+        case .pathTooLong(let p): return "socket path is too long (\(p.utf8.count) bytes; a Unix socket path has at most 107): \(p)"
+        case .closed: return "the daemon closed the connection"
+        case .io(let m): return m
+        }
+    }
+}
+
+/// Fill a sockaddr_un for `path`, or nil when the path does not fit.
+public func unixAddress(_ path: String) -> sockaddr_un? {
+    var addr = sockaddr_un()
+    addr.sun_family = sa_family_t(AF_UNIX)
+    let bytes = Array(path.utf8)
+    let capacity = MemoryLayout.size(ofValue: addr.sun_path)
+    guard bytes.count < capacity else { return nil }
+    withUnsafeMutableBytes(of: &addr.sun_path) { raw in
+        for (i, b) in bytes.enumerated() { raw[i] = b }
+        raw[bytes.count] = 0
+    }
+    return addr
+}
+
+public final class ClientConnection {
+    public let path: String
+    public let fd: Int32
+    private var framer = LineFramer(limit: 64 << 20)  // the daemon's replies may be large (show, jobs)
+    private var pending: [Frame] = []
+    private var nextID = 1
+
+    /// Connect to the daemon's socket at `path`.
+    public init(path: String) throws {
+        self.path = path
+        guard var addr = unixAddress(path) else { throw ConnectError.pathTooLong(path: path) }
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ConnectError.io("socket(): \(String(cString: strerror(errno)))") }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        if rc != 0 {
+            let err = errno
+            close(fd)
+            switch err {
+            case EACCES, EPERM: throw ConnectError.permissionDenied(path: path)
+            case ENOENT: throw ConnectError.noDaemon(path: path, reason: "no socket file")
+            case ECONNREFUSED: throw ConnectError.noDaemon(path: path, reason: "stale socket, nothing listening")
+            default: throw ConnectError.noDaemon(path: path, reason: String(cString: strerror(err)))
+            }
+        }
+        self.fd = fd
+    }
+
+    deinit { close(fd) }
+
+    /// Send raw bytes (tests use this for malformed input).
+    public func sendRaw(_ data: Data) throws {
+        var offset = 0
+        while offset < data.count {
+            let n = data.withUnsafeBytes { raw in
+                Glibc.send(fd, raw.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL))
+            }
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw ConnectError.io("send: \(String(cString: strerror(errno)))")
+            }
+            offset += n
+        }
+    }
+
+    /// Send a request; returns the id it was given.
+    @discardableResult
+    public func send(_ body: RequestBody) throws -> Int {
+        let id = nextID
+        nextID += 1
+        try sendRaw(Wire.line(Request(id: id, body)))
+        return id
+    }
+
+    /// Next message from the daemon; nil when `timeout` (seconds) passes first.
+    /// Throws `ConnectError.closed` at end of stream.
+    public func receive(timeout: Double? = nil) throws -> Response? {
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        while true {
+            if !pending.isEmpty {
+                let frame = pending.removeFirst()
+                switch frame {
+                case .line(let data):
+                    if data.isEmpty { continue }
+                    do { return try JSONDecoder().decode(Response.self, from: data) } catch {
+                        throw ConnectError.io("unreadable message from daemon: \(snippet(data))")
+                    }
+                case .oversized(let n):
+                    throw ConnectError.io("daemon sent a message of \(n) bytes, over the client limit")
+                }
+            }
+            var waitMs: Int32 = -1
+            if let deadline {
+                let left = deadline.timeIntervalSinceNow
+                if left <= 0 { return nil }
+                waitMs = Int32(min(left * 1000, 60_000).rounded(.up))
+            }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let r = poll(&p, 1, waitMs)
+            if r < 0 {
+                if errno == EINTR { continue }
+                throw ConnectError.io("poll: \(String(cString: strerror(errno)))")
+            }
+            if r == 0 { continue }
+            var buf = [UInt8](repeating: 0, count: 65536)
+            let n = read(fd, &buf, buf.count)
+            if n < 0 {
+                if errno == EINTR || errno == EAGAIN { continue }
+                throw ConnectError.io("read: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { throw ConnectError.closed }
+            pending.append(contentsOf: framer.append(Data(buf[0..<n])))
+        }
+    }
+
+    /// Wait for the response to request `id`; events that arrive first go to `onEvent`.
+    public func response(to id: Int, timeout: Double? = nil, onEvent: (JobEventMessage) -> Void = { _ in }) throws -> ResponseBody {
+        let deadline = timeout.map { Date().addingTimeInterval($0) }
+        while true {
+            let left = deadline.map { $0.timeIntervalSinceNow }
+            if let left, left <= 0 { throw ConnectError.io("no reply from the daemon in \(Int(timeout!)) s") }
+            guard let msg = try receive(timeout: left) else { continue }
+            if case .event(let e) = msg.body { onEvent(e.event); continue }
+            if msg.id == id { return msg.body }
+            if msg.id == nil, case .error = msg.body { return msg.body }
+        }
+    }
+
+    /// Send a request and wait for its reply; an error reply is thrown as `ProtocolError`.
+    public func call(_ body: RequestBody, timeout: Double? = nil) throws -> ResponseBody {
+        let id = try send(body)
+        let reply = try response(to: id, timeout: timeout)
+        if case .error(let e) = reply { throw e.error }
+        return reply
+    }
+
+    /// The opening exchange.
+    public func hello(client: String) throws -> HelloReply {
+        guard case .hello(let h) = try call(.hello(Hello(version: Wire.protocolVersion, client: client)), timeout: 30) else {
+            throw ConnectError.io("the daemon did not answer hello")
+        }
+        return h
+    }
+}

@@ -1,2 +1,0 @@
-// DiffProtocol — placeholder until the wire types land.
-import Foundation

@@ -1,0 +1,92 @@
+// TrainJobTests.swift — training jobs through the runner: outputs, resume after an interruption
+// continuing the very same run, fallback past a corrupted checkpoint, NaN losses, cancellation.
+import Foundation
+import Testing
+import Jobs
+import DiffusionCore
+
+@Suite struct TrainJobTests {
+    @Test func trainWritesModelLossCurveSamplesAndMetrics() throws {
+        let state = try TestState(); defer { state.remove() }
+        let rec = EventRecorder()
+        let outcome = try JobRunner.run(trainSpec(name: "tiny"), context: state.context("j1", recorder: rec))
+        let result = try #require(outcome.result)
+        for key in ["model", "loss_csv", "samples"] {
+            let path = try #require(result.outputs[key], "missing output \(key)")
+            #expect(FileManager.default.fileExists(atPath: path), "\(key) at \(path)")
+        }
+        let lossLines = try String(contentsOfFile: result.outputs["loss_csv"]!, encoding: .utf8).split(separator: "\n")
+        #expect(lossLines.count == 301)   // header + one row per step
+        #expect(result.metrics["energy_distance"] != nil && result.metrics["high_quality"] != nil)
+        #expect(result.metrics["samples"] == 2000)
+        let progress = rec.all.filter { $0.kind == .progress }
+        #expect(progress.last?.step == 300 && progress.allSatisfy { $0.total == 300 })
+        #expect(rec.all.last?.kind == .finished)
+        let models = ModelStore.list(modelsDir: state.models)
+        #expect(models.map(\.name) == ["tiny"])
+    }
+
+    @Test func interruptedRunResumesToTheSameResult() throws {
+        let state = try TestState(); defer { state.remove() }
+        let spec = trainSpec(name: "straight", steps: 200)
+        _ = try JobRunner.run(spec, context: state.context("a"))
+        let straight = try ModelStore.load("straight", modelsDir: state.models).parameters
+
+        var spec2 = spec; spec2.name = "resumed"
+        var calls = 0
+        let first = try JobRunner.run(spec2, context: state.context("b", stop: { calls += 1; return calls > 120 }))
+        #expect(first == .interrupted)
+        let rec = EventRecorder()
+        let second = try JobRunner.run(spec2, context: state.context("b", recorder: rec))
+        #expect(second.result != nil)
+        #expect(rec.all.contains { $0.kind == .log && ($0.message ?? "").contains("resumed from") })
+        let resumed = try ModelStore.load("resumed", modelsDir: state.models).parameters
+        #expect(resumed == straight, "a resumed run must continue the same run")
+        let rows = try String(contentsOf: state.jobDir("b").appendingPathComponent("loss.csv"), encoding: .utf8).split(separator: "\n")
+        #expect(rows.count == 201)
+    }
+
+    @Test func corruptedNewestCheckpointFallsBackToThePrevious() throws {
+        let state = try TestState(); defer { state.remove() }
+        let spec = trainSpec(name: "ck", steps: 300)
+        var calls = 0
+        // checkpoints at 100 and 200, then stop at ~250 (a third, newest checkpoint at the stop)
+        _ = try JobRunner.run(spec, context: state.context("c", checkpointEvery: 100, stop: { calls += 1; return calls > 250 }))
+        let dir = state.jobDir("c").appendingPathComponent("checkpoints")
+        let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted()
+        #expect(files.count == 2)   // retention keeps 2
+        // a crash mid-write: the newest file is truncated
+        let newest = dir.appendingPathComponent(files.last!)
+        let bytes = try Data(contentsOf: newest)
+        try bytes.prefix(bytes.count / 2).write(to: newest)
+        let rec = EventRecorder()
+        let outcome = try JobRunner.run(spec, context: state.context("c", recorder: rec, checkpointEvery: 100))
+        #expect(outcome.result != nil)
+        let logs = rec.all.compactMap(\.message)
+        #expect(logs.contains { $0.contains("skipped checkpoint \(files.last!)") })
+        #expect(logs.contains { $0.contains("resumed from \(files.first!)") })
+    }
+
+    @Test func nonFiniteLossStopsWithTheStep() throws {
+        let state = try TestState(); defer { state.remove() }
+        let csv = state.root.appendingPathComponent("huge.csv")
+        try "a,b\n1e30,2e30\n-3e30,1e30\n2e30,-1e30\n".write(to: csv, atomically: true, encoding: .utf8)
+        var spec = trainSpec(name: "nan", steps: 50, dataset: csv.path)
+        spec.normalize = false
+        #expect {
+            _ = try JobRunner.run(spec, context: state.context("n"))
+        } throws: { error in
+            guard case JobError.failed(let m) = error else { return false }
+            return m.contains("at step 1") && m.contains("no checkpoint")
+        }
+        #expect(ModelStore.list(modelsDir: state.models).isEmpty)
+    }
+
+    @Test func cancellationReturnsCancelled() throws {
+        let state = try TestState(); defer { state.remove() }
+        var calls = 0
+        let outcome = try JobRunner.run(trainSpec(name: "c"), context: state.context("x", cancel: { calls += 1; return calls > 10 }))
+        #expect(outcome == .cancelled)
+        #expect(ModelStore.list(modelsDir: state.models).isEmpty)
+    }
+}

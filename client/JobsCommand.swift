@@ -1,0 +1,28 @@
+// JobsCommand.swift — `diffctl jobs`: the job list as an aligned table.
+import DiffProtocol
+import Foundation
+
+let jobsHelp = helpText(
+    usage: "diffctl jobs [--json]",
+    summary: "List jobs: id, kind, state, progress, last loss, model, created.",
+    options: [],
+    examples: ["diffctl jobs", "diffctl jobs --json | jq '.jobs[] | select(.state == \"running\") | .id'"])
+
+func jobsCommand(_ argv: [String]) throws -> ExitCode {
+    let args = try parseArguments(argv, options: [])
+    if args.help { print(jobsHelp); return .ok }
+    guard args.positionals.isEmpty else { throw UsageError(description: "jobs takes no arguments") }
+    let conn = try openSession(args)
+    guard case .jobs(let list) = try call(conn, .jobs) else { throw fail(.protocolError, "unexpected reply to jobs") }
+    if args.json { printJSON(list); return .ok }
+    if list.jobs.isEmpty { print("no jobs (submit one with diffctl train --help)"); return .ok }
+    let rows = list.jobs.map { j -> [String] in
+        let progress = j.total.map { t in "\(j.step ?? 0)/\(t)" } ?? (j.step.map(String.init) ?? "-")
+        let what = j.spec?["name"]?.stringValue ?? j.spec?["model"]?.stringValue ?? "-"
+        let state = j.state.rawValue + (j.state == .failed ? "*" : "")
+        return [j.id, j.kind, state, progress, j.loss.map { String(format: "%.4f", $0) } ?? "-", what, formatTime(j.createdAt)]
+    }
+    print(table(["ID", "KIND", "STATE", "STEP", "LOSS", "MODEL", "CREATED"], rows))
+    if list.jobs.contains(where: { $0.state == .failed }) { print("* failed: diffctl show ID says why") }
+    return .ok
+}

@@ -1,0 +1,48 @@
+// Submit.swift — what train, sample and eval share: send the spec, print the job (its id first
+// in JSON), and with --follow stream its progress on the same connection.
+import DiffProtocol
+import Foundation
+
+let submitCommonOptions: [OptionSpec] = [
+    OptionSpec(["--seed"], "seed", .uint, "S", "random seed (same seed, same result)"),
+    OptionSpec(["--backend"], "backend", .string, "auto|cpu|vulkan", "backend for this job (default: the daemon's)"),
+    OptionSpec(["--follow", "-f"], "follow", .flag, "", "stream progress until the job ends (exit status = its outcome)"),
+    OptionSpec(["--set"], "set", .setting, "KEY=JSON", "any other spec field, e.g. --set emaDecay=0.999 (repeatable: last wins per key)"),
+]
+
+func submitJob(kind: String, args: ParsedArguments, argv: [String]) throws -> ExitCode {
+    var spec = args.spec
+    spec["kind"] = .string(kind)
+    // --set KEY=VALUE may repeat; the parser keeps the last, so collect them from argv
+    var i = 0
+    while i < argv.count {
+        var raw: String?
+        if argv[i] == "--set", i + 1 < argv.count { raw = argv[i + 1]; i += 1 }
+        else if argv[i].hasPrefix("--set=") { raw = String(argv[i].dropFirst(6)) }
+        i += 1
+        guard let raw else { continue }
+        guard let eq = raw.firstIndex(of: "=") else { throw UsageError(description: "--set needs KEY=VALUE, got '\(raw)'") }
+        let key = String(raw[..<eq]), text = String(raw[raw.index(after: eq)...])
+        if let v = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) { spec[key] = v } else { spec[key] = .string(text) }
+    }
+    let follow = args.flags.contains("follow")
+    let conn = try openSession(args)
+    let id = try conn.send(.submit(SubmitRequest(spec: .object(spec), follow: follow)))
+    var early: [JobEventMessage] = []
+    let reply: ResponseBody
+    do { reply = try conn.response(to: id, timeout: 120) { early.append($0) } } catch {
+        throw fail(.noDaemon, "the daemon went away: \(error)")
+    }
+    guard case .submitted(let s) = reply else {
+        if case .error(let e) = reply { throw fail(.rejected, e.error.message) }
+        throw unexpected(reply)
+    }
+    let job = s.job
+    if args.json {
+        printJSON(job)
+    } else {
+        print("submitted \(job.id) (\(job.kind))" + (follow ? "" : " — watch it with: diffctl follow \(job.id)"))
+    }
+    guard follow else { return .ok }
+    return try streamEvents(conn, job: job, recentLosses: [], json: args.json || !stdoutIsTerminal, pending: early)
+}

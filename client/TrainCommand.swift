@@ -1,0 +1,43 @@
+// TrainCommand.swift — `diffctl train`: submit a training job.
+import DiffProtocol
+import Foundation
+
+let trainOptions: [OptionSpec] = [
+    OptionSpec(["--dataset", "-d"], "dataset", .string, "NAME|FILE", "built-in dataset (e.g. ring8, moons, swissroll) or a .csv/.npy file"),
+    OptionSpec(["--steps"], "steps", .int, "N", "optimizer steps"),
+    OptionSpec(["--name"], "name", .string, "MODEL", "save the trained model under this name (see diffctl models)"),
+    OptionSpec(["--objective"], "objective", .string, "eps|x0|v|flow", "what the network predicts"),
+    OptionSpec(["--schedule"], "schedule", .string, "linear|cosine", "noise schedule"),
+    OptionSpec(["--timesteps"], "timesteps", .int, "T", "diffusion steps of the forward process"),
+    OptionSpec(["--batch-size"], "batchSize", .int, "B", "points per step"),
+    OptionSpec(["--lr"], "lr", .number, "LR", "peak learning rate (AdamW)"),
+    OptionSpec(["--warmup-steps"], "warmupSteps", .int, "N", "learning-rate warm-up steps"),
+    OptionSpec(["--width"], "width", .int, "W", "hidden width of the MLP denoiser"),
+    OptionSpec(["--depth"], "depth", .int, "D", "hidden layers"),
+    OptionSpec(["--activation"], "activation", .string, "silu|gelu|relu", "hidden activation"),
+    OptionSpec(["--ema-decay"], "emaDecay", .number, "D", "EMA of the weights"),
+    OptionSpec(["--conditional"], "conditional", .flag, "", "train with class labels (enables --class / --guidance at sampling)"),
+    OptionSpec(["--cond-dropout"], "condDropout", .number, "P", "label dropout for classifier-free guidance"),
+    OptionSpec(["--label-column"], "labelColumn", .string, "COL", "CSV column holding class labels"),
+    OptionSpec(["--condition-columns"], "conditionColumns", .list, "A,B", "CSV columns used as the conditioning vector"),
+    OptionSpec(["--dataset-size"], "datasetSize", .int, "N", "points drawn from a built-in dataset"),
+    OptionSpec(["--checkpoint-every"], "checkpointEvery", .int, "N", "steps between checkpoints (default: the daemon's)"),
+] + submitCommonOptions
+
+let trainHelp = helpText(
+    usage: "diffctl train --dataset NAME|FILE --steps N --name MODEL [--objective eps|x0|v|flow] [--seed S] [--follow] [--json]",
+    summary: "Train a denoiser on a dataset and save it as a named model.",
+    options: trainOptions,
+    examples: ["diffctl train --dataset ring8 --steps 3000 --name ring --follow",
+               "diffctl train --dataset ./points.csv --steps 20000 --name mine --objective v --width 256 --depth 4",
+               "diffctl train --dataset moons --steps 5000 --name cond --conditional --cond-dropout 0.1",
+               "diffctl --json train --dataset ring8 --steps 300 --name quick   # prints {\"id\":...}"])
+
+func trainCommand(_ argv: [String]) throws -> ExitCode {
+    var args = try parseArguments(argv, options: trainOptions, settingFlags: ["follow"])
+    if args.help { print(trainHelp); return .ok }
+    guard args.positionals.isEmpty else { throw UsageError(description: "unexpected argument '\(args.positionals[0])' (see diffctl train --help)") }
+    guard args.spec["dataset"] != nil else { throw UsageError(description: "train needs --dataset NAME|FILE (see diffctl train --help)") }
+    args.spec["dataset"] = datasetValue(args.spec["dataset"])
+    return try submitJob(kind: "train", args: args, argv: argv)
+}
