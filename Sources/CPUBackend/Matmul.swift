@@ -3,8 +3,8 @@
 // BLIS-style loop nest per thread region:  columns in NC blocks → K in KC blocks (pack B) →
 // rows in MC blocks (pack A) → 16-column micro-panels → 6-row micro-panels → micro-kernel.
 // The B micro-panel (KC×16) stays in L1 while A panels stream from L2. The C matrix is split
-// into one region per thread (along M when there are enough rows, else along N); each thread
-// packs its own panels into its own workspace. Small products run on the calling thread.
+// into one region per thread (see `gemm` for the split); each thread packs its own panels into
+// its own workspace. Small products run on the calling thread.
 
 /// Block sizes (MC a multiple of 6, NC a multiple of 16).
 enum GemmBlocking {
@@ -73,11 +73,17 @@ func gemm(_ p: GemmProblem, runner: ParallelRunner, workspaces: [GemmWorkspace])
         gemmRegion(p, rows: 0..<p.m, cols: 0..<p.n, ws: workspaces[0])
         return
     }
-    // grid tm × tn of regions: rows split as long as each region keeps ≥ 2 row panels
-    var tm = threads
-    while tm > 1 && (threads % tm != 0 || mPanels < 2 * tm) { tm -= 1 }
-    var tn = threads / tm
-    tn = max(1, min(tn, nPanels))
+    // grid tm × tn of regions. When A is read in place nothing of A is packed, so splitting
+    // the columns gives each thread only its share of B to pack; otherwise split the rows
+    // (each thread packs only its own A rows) as long as each region keeps ≥ 2 row panels.
+    var tm: Int, tn: Int
+    if p.a.colStride == 1 && readsAInPlace(lda: p.a.rowStride) && nPanels >= 2 * threads {
+        tm = 1; tn = threads
+    } else {
+        tm = threads
+        while tm > 1 && (threads % tm != 0 || mPanels < 2 * tm) { tm -= 1 }
+        tn = max(1, min(threads / tm, nPanels))
+    }
     let tasks = tm * tn
     runner.run(tasks: tasks) { t in
         let rp = evenSplit(mPanels, parts: tm, index: t / tn)
