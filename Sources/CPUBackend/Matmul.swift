@@ -12,6 +12,10 @@ enum GemmBlocking {
     static let kc = 256
     static let mc = 144
     static let nc = 1024
+    /// regions per thread when the split is dynamic (load balance on a busy machine)
+    static let chunksPerThread = 4
+    /// above this many rows the columns are not split (every column region would stream all of A)
+    static let columnSplitMaxRows = 1024
     /// below this many multiply-adds a product runs on one thread
     static let parallelThreshold = 64 * 64 * 64
 }
@@ -73,24 +77,33 @@ func gemm(_ p: GemmProblem, runner: ParallelRunner, workspaces: [GemmWorkspace])
         gemmRegion(p, rows: 0..<p.m, cols: 0..<p.n, ws: workspaces[0])
         return
     }
-    // grid tm × tn of regions. When A is read in place nothing of A is packed, so splitting
-    // the columns gives each thread only its share of B to pack; otherwise split the rows
-    // (each thread packs only its own A rows) as long as each region keeps ≥ 2 row panels.
-    var tm: Int, tn: Int
-    if p.a.colStride == 1 && readsAInPlace(lda: p.a.rowStride) && nPanels >= 2 * threads {
-        tm = 1; tn = threads
+    // grid tm × tn of regions, claimed dynamically by the threads (several per thread where
+    // that is cheap, so a thread that loses its core on a busy machine leaves its remaining
+    // regions to the others):
+    // - moderate M with A read in place: split the columns, so nothing of A is packed and each
+    //   region packs only its share of B (≥ 2 panels = 32 columns per region);
+    // - large M: split the rows; each region packs all of B, which is small next to its rows;
+    // - otherwise split the rows into two regions per thread (each region packs its own A rows
+    //   and all of B, a few per cent extra for the balance), or statically when rows are few.
+    let direct = p.a.colStride == 1 && readsAInPlace(lda: p.a.rowStride)
+    var tm = threads, tn = 1
+    if direct && p.m <= GemmBlocking.columnSplitMaxRows && nPanels >= 2 * threads {
+        tm = 1; tn = min(nPanels / 2, GemmBlocking.chunksPerThread * threads)
+    } else if mPanels >= 16 * GemmBlocking.chunksPerThread * threads {
+        tm = GemmBlocking.chunksPerThread * threads
+    } else if mPanels >= 4 * threads {
+        tm = 2 * threads     // two row regions per thread, ≥ 2 panels each
     } else {
-        tm = threads
         while tm > 1 && (threads % tm != 0 || mPanels < 2 * tm) { tm -= 1 }
         tn = max(1, min(threads / tm, nPanels))
     }
     let tasks = tm * tn
-    runner.run(tasks: tasks) { t in
+    runner.runSlots(tasks: tasks) { t, slot in
         let rp = evenSplit(mPanels, parts: tm, index: t / tn)
         let cp = evenSplit(nPanels, parts: tn, index: t % tn)
         let rows = (rp.lowerBound * GemmBlocking.mr)..<min(p.m, rp.upperBound * GemmBlocking.mr)
         let cols = (cp.lowerBound * GemmBlocking.nr)..<min(p.n, cp.upperBound * GemmBlocking.nr)
-        if !rows.isEmpty && !cols.isEmpty { gemmRegion(p, rows: rows, cols: cols, ws: workspaces[t]) }
+        if !rows.isEmpty && !cols.isEmpty { gemmRegion(p, rows: rows, cols: cols, ws: workspaces[slot]) }
     }
 }
 
