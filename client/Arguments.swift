@@ -12,6 +12,7 @@ enum OptionKind {
     case number      // floating point
     case flag        // present → true (spec) or set (client setting)
     case list        // comma-separated strings
+    case numberList  // comma-separated numbers
     case setting     // a client-side value, not part of the spec
 }
 
@@ -112,6 +113,15 @@ func parseArguments(_ args: [String], options: [OptionSpec], settingFlags: Set<S
             out.spec[opt.key] = .double(v)
         case .list:
             out.spec[opt.key] = .array(value.split(separator: ",").map { .string(String($0).trimmingCharacters(in: .whitespaces)) })
+        case .numberList:
+            var items: [JSONValue] = []
+            for part in value.split(separator: ",") {
+                guard let v = Double(part.trimmingCharacters(in: .whitespaces)), v.isFinite else {
+                    throw UsageError(description: "\(name) takes comma-separated numbers, got '\(value)'")
+                }
+                items.append(.double(v))
+            }
+            out.spec[opt.key] = .array(items)
         case .flag:
             break
         }
@@ -150,4 +160,16 @@ func helpText(usage: String, summary: String, options: [OptionSpec], examples: [
         lines += examples.map { "  " + $0 }
     }
     return lines.joined(separator: "\n")
+}
+
+/// Every value given to a repeatable option (`--opt A --opt B`, `--opt=C`), in order.
+func repeatedValues(_ argv: [String], _ name: String) -> [String] {
+    var out: [String] = []
+    var i = 0
+    while i < argv.count {
+        if argv[i] == name, i + 1 < argv.count { out.append(argv[i + 1]); i += 2; continue }
+        if argv[i].hasPrefix(name + "=") { out.append(String(argv[i].dropFirst(name.count + 1))) }
+        i += 1
+    }
+    return out
 }

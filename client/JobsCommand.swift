@@ -2,27 +2,38 @@
 import DiffProtocol
 import Foundation
 
+let jobsOptions: [OptionSpec] = [
+    OptionSpec(["--metrics"], "metrics", .flag, "", "add the main quality metrics of finished jobs as columns"),
+]
+
 let jobsHelp = helpText(
-    usage: "diffctl jobs [--json]",
+    usage: "diffctl jobs [--metrics] [--json]",
     summary: "List jobs: id, kind, state, progress, last loss, model, created.",
-    options: [],
-    examples: ["diffctl jobs", "diffctl jobs --json | jq '.jobs[] | select(.state == \"running\") | .id'"])
+    options: jobsOptions,
+    examples: ["diffctl jobs", "diffctl jobs --metrics", "diffctl jobs --json | jq '.jobs[] | select(.state == \"running\") | .id'"])
+
+/// Metrics shown by `jobs --metrics`, in this order, when some job has them.
+let headlineMetrics = ["high_quality", "between_modes", "modes_covered", "energy_distance", "mmd", "final_loss"]
 
 func jobsCommand(_ argv: [String]) throws -> ExitCode {
-    let args = try parseArguments(argv, options: [])
+    let args = try parseArguments(argv, options: jobsOptions, settingFlags: ["metrics"])
     if args.help { print(jobsHelp); return .ok }
     guard args.positionals.isEmpty else { throw UsageError(description: "jobs takes no arguments") }
     let conn = try openSession(args)
     guard case .jobs(let list) = try call(conn, .jobs) else { throw fail(.protocolError, "unexpected reply to jobs") }
     if args.json { printJSON(list); return .ok }
     if list.jobs.isEmpty { print("no jobs (submit one with diffctl train --help)"); return .ok }
+    let metricColumns = args.flags.contains("metrics")
+        ? headlineMetrics.filter { m in list.jobs.contains { $0.metrics?[m] != nil } } : []
     let rows = list.jobs.map { j -> [String] in
         let progress = j.total.map { t in "\(j.step ?? 0)/\(t)" } ?? (j.step.map(String.init) ?? "-")
         let what = j.spec?["name"]?.stringValue ?? j.spec?["model"]?.stringValue ?? "-"
+        let sampler = j.spec?["sampler"]?.stringValue.map { " (\($0))" } ?? ""
         let state = j.state.rawValue + (j.state == .failed ? "*" : "")
-        return [j.id, j.kind, state, progress, j.loss.map { String(format: "%.4f", $0) } ?? "-", what, formatTime(j.createdAt)]
+        return [j.id, j.kind, state, progress, j.loss.map { String(format: "%.4f", $0) } ?? "-", what + sampler]
+            + metricColumns.map { m in j.metrics?[m].map(formatNumber) ?? "-" } + [formatTime(j.createdAt)]
     }
-    print(table(["ID", "KIND", "STATE", "STEP", "LOSS", "MODEL", "CREATED"], rows))
+    print(table(["ID", "KIND", "STATE", "STEP", "LOSS", "MODEL"] + metricColumns.map { $0.uppercased() } + ["CREATED"], rows))
     if list.jobs.contains(where: { $0.state == .failed }) { print("* failed: diffctl show ID says why") }
     return .ok
 }

@@ -22,6 +22,10 @@ let trainOptions: [OptionSpec] = [
     OptionSpec(["--condition-columns"], "conditionColumns", .list, "A,B", "CSV columns used as the conditioning vector"),
     OptionSpec(["--dataset-size"], "datasetSize", .int, "N", "points drawn from a built-in dataset"),
     OptionSpec(["--checkpoint-every"], "checkpointEvery", .int, "N", "steps between checkpoints (default: the daemon's)"),
+    OptionSpec(["--kind"], "kind", .setting, "train|gmm", "train a diffusion model (default) or fit a Gaussian-mixture baseline by EM"),
+    OptionSpec(["--components"], "components", .int, "K", "gmm: mixture components"),
+    OptionSpec(["--covariance"], "covariance", .string, "diag|full", "gmm: covariance type"),
+    OptionSpec(["--iterations"], "iterations", .int, "N", "gmm: EM iterations"),
 ] + submitCommonOptions
 
 let trainHelp = helpText(
@@ -31,6 +35,7 @@ let trainHelp = helpText(
     examples: ["diffctl train --dataset ring8 --steps 3000 --name ring --follow",
                "diffctl train --dataset ./points.csv --steps 20000 --name mine --objective v --width 256 --depth 4",
                "diffctl train --dataset moons --steps 5000 --name cond --conditional --cond-dropout 0.1",
+               "diffctl train --kind gmm --dataset ring8 --components 8 --name ring-gmm --follow",
                "diffctl --json train --dataset ring8 --steps 300 --name quick   # prints {\"id\":...}"])
 
 func trainCommand(_ argv: [String]) throws -> ExitCode {
@@ -39,5 +44,7 @@ func trainCommand(_ argv: [String]) throws -> ExitCode {
     guard args.positionals.isEmpty else { throw UsageError(description: "unexpected argument '\(args.positionals[0])' (see diffctl train --help)") }
     guard args.spec["dataset"] != nil else { throw UsageError(description: "train needs --dataset NAME|FILE (see diffctl train --help)") }
     args.spec["dataset"] = datasetValue(args.spec["dataset"])
-    return try submitJob(kind: "train", args: args, argv: argv)
+    let kind = args.settings["kind"] ?? "train"
+    guard kind == "train" || kind == "gmm" else { throw UsageError(description: "--kind must be train or gmm, got '\(kind)'") }
+    return try submitJob(kind: kind, args: args, argv: argv)
 }

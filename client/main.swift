@@ -7,6 +7,7 @@ let commands: [(name: String, run: ([String]) throws -> ExitCode, summary: Strin
     ("train", trainCommand, "train a model on a dataset"),
     ("sample", sampleCommand, "sample a trained model"),
     ("eval", evalCommand, "metrics of a samples file against a dataset"),
+    ("sweep", sweepCommand, "compare samplers and step counts on one model"),
     ("jobs", jobsCommand, "list jobs"),
     ("show", showCommand, "a job's configuration, timings, metrics, outputs and preview"),
     ("follow", followCommand, "stream a job's progress"),

@@ -187,7 +187,7 @@ extension DaemonConfig {
         var config = DaemonConfig()
         let file = configFile ?? defaultConfigFile(environment: environment)
         if let file {
-            guard let data = FileManager.default.contents(atPath: file) else {
+            guard let data = FileHandle(forReadingAtPath: file).map({ h in defer { try? h.close() }; return h.readDataToEndOfFile() }) else {
                 throw ConfigError(file, "cannot read the config file")
             }
             guard let text = String(data: data, encoding: .utf8) else { throw ConfigError(file, "not UTF-8 text") }

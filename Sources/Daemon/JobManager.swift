@@ -28,6 +28,7 @@ final class JobManager: @unchecked Sendable {
     private var queue: [String] = []
     private var running: Set<String> = []
     private var stopping = false
+    static let maxUncleanStops = 5
     /// called once, when stopping and no job runs any more
     var onStopped: (() -> Void)?
 
@@ -51,8 +52,17 @@ final class JobManager: @unchecked Sendable {
             info.spec = try? JSONDecoder().decode(JSONValue.self, from: specData)
             info.jobDir = store.jobDir(info.id)
             if info.state == .running {
-                info.state = .queued
-                log.info("job will resume after an unclean stop", ["job": info.id, "checkpoint_step": info.lastCheckpointStep])
+                info.uncleanStops = (info.uncleanStops ?? 0) + 1
+                if info.uncleanStops! >= JobManager.maxUncleanStops {
+                    // a job that keeps taking the daemon down must not do so forever
+                    info.state = .failed
+                    info.finishedAt = Date().timeIntervalSince1970
+                    info.error = "the daemon stopped uncleanly \(info.uncleanStops!) times while this job ran (kill -9, a crash or power loss); not resuming it again — submit it anew to retry"
+                    log.warn("job failed: too many unclean stops", ["job": info.id, "unclean_stops": info.uncleanStops])
+                } else {
+                    info.state = .queued
+                    log.info("job will resume after an unclean stop", ["job": info.id, "checkpoint_step": info.lastCheckpointStep])
+                }
                 try? store.save(info)
             }
             jobs[info.id] = JobEntry(info: info, spec: spec)
@@ -80,6 +90,7 @@ final class JobManager: @unchecked Sendable {
         } catch let e as JobError {
             throw JobManager.protocolError(e)
         }
+        if spec.kind == .sample || spec.kind == .sweep, let model = spec.model { try checkModelExists(model) }
         lock.lock()
         let refusing = stopping
         lock.unlock()
@@ -106,6 +117,27 @@ final class JobManager: @unchecked Sendable {
         lock.unlock()
         log.info("job submitted", ["job": id, "kind": spec.kind.rawValue, "name": spec.name, "model": spec.model, "dataset": spec.dataset])
         return entry
+    }
+
+    /// A sample job's model must exist, or be the name of a train job still queued or running
+    /// (so `train --name m` followed by `sample --model m` works as a pipeline).
+    private func checkModelExists(_ model: String) throws {
+        if model.hasSuffix(".ckpt") || model.contains("/") {
+            guard FileManager.default.fileExists(atPath: model) else {
+                throw ProtocolError(.notFound, "model checkpoint \(model): no such file", field: "model")
+            }
+            return
+        }
+        if FileManager.default.fileExists(atPath: store.modelsDir + "/" + model + "/model.ckpt") { return }
+        lock.lock()
+        let pending = jobs.values.contains { e in
+            e.lock.lock(); defer { e.lock.unlock() }
+            return e.spec.kind == .train && e.spec.name == model && !e.info.state.isTerminal
+        }
+        lock.unlock()
+        guard pending else {
+            throw ProtocolError(.notFound, "no model '\(model)' (see diffctl models; train one with --name \(model))", field: "model")
+        }
     }
 
     /// Begin streaming after the job is fully registered (so a follower sees its start).

@@ -36,6 +36,7 @@ public struct JobInfo: Codable, Equatable, Sendable {
     public var finishedAt: Double?
     public var runSeconds: Double?           // time spent running, over all attempts
     public var attempts: Int?                // runs started (resumes count)
+    public var uncleanStops: Int?            // times the daemon died (kill -9, crash) while it ran
     public var step: Int?
     public var total: Int?
     public var loss: Double?

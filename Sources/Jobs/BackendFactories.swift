@@ -2,14 +2,28 @@
 import CPUBackend
 import DiffusionCore
 import Foundation
+import VulkanBackend
 
 enum CPUBackendFactory {
     static func make(threads: Int?) -> Backend { SIMDBackend(threads: threads) }
 }
 
 enum VulkanSupport {
-    static func make(_ options: BackendOptions, allowCPUDevice: Bool) throws -> Backend {
-        throw JobError.failed("the Vulkan backend is not built yet")
+    static func vulkanOptions(_ options: BackendOptions, allowCPUDevice: Bool) -> VulkanOptions {
+        var o = VulkanOptions(deviceIndex: options.deviceIndex, allowCPUDevice: allowCPUDevice, shaderDir: options.shaderDir)
+        if let lib = ProcessInfo.processInfo.environment["DIFFUSIOND_VULKAN_LIBRARY"], !lib.isEmpty { o.libraryPath = lib }
+        return o
     }
-    static func deviceList(_ options: BackendOptions) -> [String] { [] }
+
+    /// A Vulkan backend; throws the plain-words reason when none is usable.
+    static func make(_ options: BackendOptions, allowCPUDevice: Bool) throws -> Backend {
+        try VulkanComputeBackend(options: vulkanOptions(options, allowCPUDevice: allowCPUDevice))
+    }
+
+    /// Every Vulkan device seen (one line each), or the reason there are none.
+    static func deviceList(_ options: BackendOptions) -> [String] {
+        let probe = VulkanComputeBackend.probe(options: vulkanOptions(options, allowCPUDevice: true))
+        if probe.devices.isEmpty { return probe.error.map { [$0.description] } ?? ["no Vulkan device found"] }
+        return probe.devices.map { $0.description }
+    }
 }

@@ -16,6 +16,8 @@ enum EvalJob {
         let reference = loaded.info.isBuiltin ? try JobData.reference(for: loaded.info) : loaded.raw
         let (metrics, modes) = SampleMetrics.compute(samples: samples.points, dim: samples.dim, reference: reference,
                                                      modes: loaded.info.modes, modeStd: loaded.info.modeStd)
+        try JobData.writeReference(reference, jobDir: ctx.jobDir)
+        try SampleWriter.writeCSV(points: samples.points, dim: samples.dim, to: ctx.jobDir.appendingPathComponent("samples.csv"))
         var outputs = JobPlots.sampling(jobDir: ctx.jobDir, samples: samples.points, reference: reference, dim: samples.dim,
                                         modes: modes, trajectory: [], title: "eval · \((s.samples as NSString).lastPathComponent)")
         outputs["samples"] = s.samples
@@ -54,6 +56,7 @@ enum GMMJob {
         metrics["em_iterations"] = Double(ll.count)
         let samplesURL = ctx.jobDir.appendingPathComponent("samples.csv")
         try SampleWriter.writeCSV(points: gen.points, dim: loaded.raw.dim, to: samplesURL, columnNames: loaded.raw.columnNames)
+        try JobData.writeReference(reference, jobDir: ctx.jobDir)
         var outputs = JobPlots.sampling(jobDir: ctx.jobDir, samples: gen.points, reference: reference, dim: loaded.raw.dim,
                                         modes: modes, trajectory: [], title: "\(s.name) · GMM K=\(s.components)")
         outputs["samples"] = samplesURL.path

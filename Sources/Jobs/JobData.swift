@@ -67,6 +67,15 @@ enum JobData {
     }
 }
 
+extension JobData {
+    /// A subsample of the reference data next to a job's samples (for previews and `get`).
+    static func writeReference(_ reference: Dataset, jobDir: URL, maxPoints: Int = 3000) throws {
+        let n = min(reference.count, maxPoints)
+        try SampleWriter.writeCSV(points: Array(reference.points.prefix(n * reference.dim)), dim: reference.dim,
+                                  to: jobDir.appendingPathComponent("reference.csv"), columnNames: reference.columnNames)
+    }
+}
+
 /// Metrics of samples (n, dim), computed from the samples every time.
 enum SampleMetrics {
     static func compute(samples: [Float], dim: Int, reference: Dataset, modes: [[Float]]?, modeStd: Float?,

@@ -1,10 +1,35 @@
-// JobPreview.swift — the text preview of a job the daemon sends to diffctl: a braille scatter
-// of its samples (first two coordinates) and its loss curve, from the files in the job directory.
+// JobPreview.swift — the text preview of a job the daemon sends to diffctl: a braille scatter of
+// its samples over the data (first two coordinates; histograms in 1-D) and its loss curve, read
+// from the files in the job directory.
 import DiffusionCore
 import Foundation
+import Plots
 
 enum JobPreview {
-    static func render(jobDir: URL, width: Int, height: Int) -> String? {
-        nil
+    static func render(jobDir: URL, width: Int, height: Int, color: Bool = true) -> String? {
+        var parts: [String] = []
+        let w = min(max(width, 20), 200), h = min(max(height, 4), 60)
+        let samplesURL = jobDir.appendingPathComponent("samples.csv")
+        if let samples = try? SampleReader.read(path: samplesURL.path), samples.count > 0 {
+            let data = referencePoints(jobDir: jobDir, dim: samples.dim)
+            parts.append(TextPlot.samplesOverData(samples: Array(samples.points.prefix(4000 * samples.dim)), data: data,
+                                                  dimension: samples.dim, width: w, height: h, useColor: color,
+                                                  title: "samples (red) over data (blue)"))
+        }
+        let log = LossLog(jobDir: jobDir)
+        if log.rows.count >= 2 {
+            let rows = log.rows
+            parts.append(TextPlot.line([TextPlot.LineSeries(name: "loss", y: rows.map(\.loss), x: rows.map { Double($0.step) })],
+                                       width: w, height: max(4, h / 2), logY: true, useColor: color,
+                                       title: "training loss (log scale), step \(rows.first!.step)–\(rows.last!.step)"))
+        }
+        return parts.isEmpty ? nil : parts.joined(separator: "\n")
+    }
+
+    /// The data a job's samples are compared with: the reference points saved next to them.
+    static func referencePoints(jobDir: URL, dim: Int) -> [Float] {
+        let url = jobDir.appendingPathComponent("reference.csv")
+        guard let d = try? SampleReader.read(path: url.path), d.dim == dim else { return [] }
+        return d.points
     }
 }

@@ -12,6 +12,7 @@ public enum JobRunner {
         case .sample: _ = try spec.resolvedSample()
         case .eval: _ = try spec.resolvedEval()
         case .gmm: _ = try spec.resolvedGMM()
+        case .sweep: _ = try spec.resolvedSweep()
         }
     }
 
@@ -27,6 +28,7 @@ public enum JobRunner {
             case .sample: outcome = try SampleJob.run(try spec.resolvedSample(), context: context)
             case .eval: outcome = try EvalJob.run(try spec.resolvedEval(), context: context)
             case .gmm: outcome = try GMMJob.run(try spec.resolvedGMM(), context: context)
+            case .sweep: outcome = try SweepJob.run(try spec.resolvedSweep(), context: context)
             }
             if case .succeeded(let r) = outcome {
                 context.emit(JobEvent(kind: .finished, metrics: r.metrics, outputs: r.outputs))

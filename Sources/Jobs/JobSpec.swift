@@ -7,7 +7,7 @@
 import Foundation
 
 public enum JobKind: String, Codable, CaseIterable, Sendable {
-    case train, sample, eval, gmm
+    case train, sample, eval, gmm, sweep
 }
 
 public struct JobSpec: Codable, Equatable, Sendable {
@@ -61,6 +61,10 @@ public struct JobSpec: Codable, Equatable, Sendable {
 
     // eval
     public var samples: String?          // path to a samples file
+
+    // sweep: samplers × step counts (× guidance scales) on one model, each scored
+    public var samplers: [String]?       // e.g. ["ddim:10,20,50", "dpm++2m:5,10,20", "ddpm:1000"]
+    public var guidanceScales: [Double]? // e.g. [0, 1, 3] (with classLabel)
 
     // all
     public var seed: UInt64?
@@ -126,6 +130,6 @@ extension JobSpec {
         "batchSize", "lr", "warmupSteps", "weightDecay", "clipNorm", "emaDecay", "conditional", "condDropout",
         "conditionColumns", "labelColumn", "prior", "normalize", "checkpointEvery", "components", "covariance",
         "iterations", "model", "sampler", "count", "eta", "guidance", "classLabel", "conditionFile", "spacing",
-        "trajectoryEvery", "out", "hallucinationFilter", "samples", "seed", "backend",
+        "trajectoryEvery", "out", "hallucinationFilter", "samples", "samplers", "guidanceScales", "seed", "backend",
     ]
 }

@@ -117,8 +117,9 @@ enum SampleJob {
             try TrajectoryFile.write(gen.trajectory, steps: gen.trajectorySteps, dim: dim, maxSamples: 64, to: url)
             outputs["trajectory"] = url.path
         }
+        if let reference { try JobData.writeReference(reference, jobDir: ctx.jobDir) }
         outputs.merge(JobPlots.sampling(jobDir: ctx.jobDir, samples: kept, reference: reference, dim: dim, modes: modeMetrics,
-                                        trajectory: gen.trajectory, title: "\(meta.name) · \(meta.kind == .gmm ? "gmm" : s.sampler.kind.rawValue)"),
+                                        trajectory: gen.trajectory, trajectorySteps: gen.trajectorySteps, title: "\(meta.name) · \(meta.kind == .gmm ? "gmm" : s.sampler.kind.rawValue)"),
                       uniquingKeysWith: { $1 })
         ctx.emit(JobEvent(kind: .metrics, metrics: metrics))
         return .succeeded(JobResult(outputs: outputs, metrics: metrics))

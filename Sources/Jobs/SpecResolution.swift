@@ -12,7 +12,7 @@ public enum TrainDefaults {
     public static let timeEmbedDim = 128
     public static let classEmbedDim = 32
     public static let batchSize = 512
-    public static let lr = 1e-3
+    public static let lr = 2e-3
     public static let warmupSteps = 100
     public static let emaDecay = 0.999
     public static let clipNorm = 1.0
@@ -172,7 +172,7 @@ extension JobSpec {
         case .dpmpp2m: defaultSteps = 20
         case .flowHeun: defaultSteps = 50
         }
-        let spacing: TimestepSpacing = try enumValue(self.spacing, "spacing", default: .trailing)
+        let spacing: TimestepSpacing = try enumValue(self.spacing, "spacing", default: .preferred(for: kind))
         let filter = hallucinationFilter
         if let filter, !(0..<1).contains(filter) { throw invalid("hallucinationFilter", "must be in [0, 1) (got \(filter))") }
         let steps = try check(self.steps, "steps", 1...100_000, default: defaultSteps)

@@ -115,8 +115,11 @@ enum TrainJob {
                                                modes: loaded.info.modes, modeStd: loaded.info.modeStd)
         for (k, v) in m { metrics[k] = v }
         metrics["preview_sampler_steps"] = Double(preview.steps)
+        try JobData.writeReference(reference, jobDir: ctx.jobDir)
         outputs.merge(JobPlots.training(jobDir: ctx.jobDir, log: log, samples: preview.points, reference: reference,
-                                        dim: loaded.raw.dim, modes: modes, title: s.name), uniquingKeysWith: { $1 })
+                                        dim: loaded.raw.dim, modes: modes,
+                                        schedule: config.objective.isFlow ? nil : config.schedule, title: s.name),
+                      uniquingKeysWith: { $1 })
         ctx.emit(JobEvent(kind: .metrics, metrics: metrics))
         return .succeeded(JobResult(outputs: outputs, metrics: metrics))
     }

@@ -49,6 +49,7 @@ struct SamplerExactScoreTests {
         SamplerCase(kind: .pc, steps: 500, langevinSteps: 1, langevinSNR: 0.16),
         SamplerCase(kind: .ode, steps: 50),
         SamplerCase(kind: .dpmpp2m, steps: 30),
+        SamplerCase(kind: .dpmpp2m, steps: 10),
         SamplerCase(kind: .langevin, steps: 100, langevinSteps: 10, langevinSNR: 0.3),
         SamplerCase(kind: .flowEuler, steps: 200),
         SamplerCase(kind: .flowHeun, steps: 50),

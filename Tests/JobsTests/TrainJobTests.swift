@@ -24,6 +24,18 @@ import DiffusionCore
         #expect(rec.all.last?.kind == .finished)
         let models = ModelStore.list(modelsDir: state.models)
         #expect(models.map(\.name) == ["tiny"])
+        // plots: loss curve, samples over data (SVG + PNG), mode weights, schedule
+        for key in ["plot_loss", "plot_samples", "plot_modes", "plot_schedule"] {
+            let path = try #require(result.outputs[key], "missing \(key) in \(result.outputs.keys.sorted())")
+            let text = try String(contentsOfFile: path, encoding: .utf8)
+            #expect(text.hasPrefix("<?xml") || text.hasPrefix("<svg"), "\(key) is not SVG")
+        }
+        let png = try Data(contentsOf: URL(fileURLWithPath: try #require(result.outputs["plot_samples_png"])))
+        #expect(png.prefix(8) == Data([0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]))
+        // the terminal preview draws samples and the loss curve with braille characters
+        let preview = try #require(JobReports.preview(jobDir: state.jobDir("j1"), width: 40, height: 10))
+        #expect(preview.unicodeScalars.contains { (0x2801...0x28FF).contains($0.value) })
+        #expect(preview.contains("loss"))
     }
 
     @Test func interruptedRunResumesToTheSameResult() throws {

@@ -36,10 +36,10 @@ public struct GaussianMixture: Codable, Equatable, Sendable {
         let n = points.count / dim, k = components
         var logp = [Double](repeating: 0, count: k)
         var total = 0.0
-        var x = [Double](repeating: 0, count: dim)
+        var x = [Double](repeating: 0, count: dim), scratch = x
         for i in 0..<n {
             for d in 0..<dim { x[d] = Double(points[i * dim + d]) }
-            eval.logWeightedDensities(x, into: &logp)
+            eval.logWeightedDensities(x, into: &logp, scratch: &scratch)
             total += logSumExp(logp)
         }
         return total / Double(n)
@@ -93,50 +93,75 @@ func logSumExp(_ v: [Double]) -> Double {
     return m + log(s)
 }
 
-/// Precomputed per-component factors for evaluating log w_k + log N(x; μ_k, Σ_k).
+/// Precomputed per-component factors for evaluating log w_k + log N(x; μ_k, Σ_k), stored flat
+/// so the per-point loops run over contiguous memory.
 struct ComponentEvaluator {
     let dim: Int
+    let components: Int
     let type: CovarianceType
-    let means: [[Double]]
-    /// diagonal: 1/σ² (dim); full: Cholesky factor L (dim × dim)
-    let factors: [[Double]]
-    /// log w_k − ½ log det Σ_k − (dim/2) log 2π
+    /// (K, dim)
+    let means: [Double]
+    /// diagonal: 1/σ² (K, dim); full: Cholesky factors L (K, dim, dim)
+    let factors: [Double]
+    /// (K): log w_k − ½ log det Σ_k − (dim/2) log 2π
     let constants: [Double]
 
     init(_ g: GaussianMixture) {
-        dim = g.dim; type = g.covarianceType; means = g.means
-        var factors: [[Double]] = [], constants: [Double] = []
+        dim = g.dim; components = g.components; type = g.covarianceType
+        means = g.means.flatMap { $0 }
+        var factors: [Double] = [], constants: [Double] = []
         let base = -0.5 * Double(g.dim) * log(2 * Double.pi)
         for k in 0..<g.components {
             let logW = g.weights[k] > 0 ? log(g.weights[k]) : -Double.infinity
             switch g.covarianceType {
             case .diagonal:
-                factors.append(g.covariances[k].map { 1 / $0 })
+                factors += g.covariances[k].map { 1 / $0 }
                 constants.append(logW + base - 0.5 * g.covariances[k].reduce(0) { $0 + log($1) })
             case .full:
                 let l = Cholesky.factor(g.covariances[k], dim: g.dim) ?? GaussianMixture.diagonalSqrt(g.covariances[k], dim: g.dim)
-                factors.append(l)
+                factors += l
                 constants.append(logW + base - 0.5 * Cholesky.logDeterminant(l, dim: g.dim))
             }
         }
         self.factors = factors; self.constants = constants
     }
 
-    /// out[k] = log w_k + log N(x; μ_k, Σ_k), x (dim), out (K)
-    func logWeightedDensities(_ x: [Double], into out: inout [Double]) {
-        var r = [Double](repeating: 0, count: dim)
-        for k in 0..<means.count {
-            let mu = means[k], f = factors[k]
-            var q = 0.0
-            switch type {
-            case .diagonal:
-                for d in 0..<dim { let e = x[d] - mu[d]; q += e * e * f[d] }
-            case .full:
-                for d in 0..<dim { r[d] = x[d] - mu[d] }
-                f.withUnsafeBufferPointer { Cholesky.forwardSolve($0, &r, dim: dim) }
-                for d in 0..<dim { q += r[d] * r[d] }
+    /// out[k] = log w_k + log N(x; μ_k, Σ_k) for x (dim), out (K); scratch (dim) is workspace.
+    func logWeightedDensities(_ x: UnsafePointer<Double>, into out: UnsafeMutablePointer<Double>,
+                              scratch r: UnsafeMutablePointer<Double>) {
+        means.withUnsafeBufferPointer { mp in
+            factors.withUnsafeBufferPointer { fp in
+                for k in 0..<components {
+                    let mu = mp.baseAddress! + k * dim
+                    var q = 0.0
+                    switch type {
+                    case .diagonal:
+                        let f = fp.baseAddress! + k * dim
+                        for d in 0..<dim { let e = x[d] - mu[d]; q += e * e * f[d] }
+                    case .full:
+                        let l = fp.baseAddress! + k * dim * dim
+                        for i in 0..<dim {            // forward solve L z = x − μ
+                            var v = x[i] - mu[i]
+                            let row = l + i * dim
+                            for j in 0..<i { v -= row[j] * r[j] }
+                            r[i] = v / row[i]
+                            q += r[i] * r[i]
+                        }
+                    }
+                    out[k] = constants[k] - 0.5 * q
+                }
             }
-            out[k] = constants[k] - 0.5 * q
+        }
+    }
+
+    /// Same, on arrays.
+    func logWeightedDensities(_ x: [Double], into out: inout [Double], scratch r: inout [Double]) {
+        x.withUnsafeBufferPointer { xp in
+            out.withUnsafeMutableBufferPointer { op in
+                r.withUnsafeMutableBufferPointer { rp in
+                    logWeightedDensities(xp.baseAddress!, into: op.baseAddress!, scratch: rp.baseAddress!)
+                }
+            }
         }
     }
 }

@@ -1,5 +1,5 @@
-// GaussianMixtureFit.swift — EM for a Gaussian mixture: k-means++ seeding (Philox-seeded) and
-// a few Lloyd iterations for the start, then alternating M-steps (weights, means, regularised
+// GaussianMixtureFit.swift — EM for a Gaussian mixture: k-means for the start (greedy k-means++
+// seeding, Philox-seeded, best of 3 runs), then alternating M-steps (weights, means, regularised
 // covariances) and E-steps (responsibilities, log-likelihood). The mean log-likelihood per
 // point after each iteration is returned; EM makes it non-decreasing (up to rounding).
 import Foundation
@@ -52,58 +52,83 @@ extension GaussianMixture {
     /// M-step: weights, means and regularised covariances from responsibilities resp (n, K).
     /// A component with (almost) no responsibility keeps its previous mean (or its k-means centre).
     mutating func maximize(_ x: [Double], n: Int, resp: [Double], previous centres: [[Double]]) {
-        let k = resp.count / n
-        var nk = [Double](repeating: 0, count: k)
-        var mu = [[Double]](repeating: [Double](repeating: 0, count: dim), count: k)
-        for i in 0..<n {
-            for c in 0..<k {
-                let r = resp[i * k + c]
-                if r == 0 { continue }
-                nk[c] += r
-                for d in 0..<dim { mu[c][d] += r * x[i * dim + d] }
-            }
-        }
-        let tiny = 10 * Double.ulpOfOne
-        for c in 0..<k {
-            if nk[c] > tiny { for d in 0..<dim { mu[c][d] /= nk[c] } }
-            else { mu[c] = means.count == k ? means[c] : centres[c] }
-        }
+        let k = resp.count / n, dim = self.dim
         let covSize = covarianceType == .diagonal ? dim : dim * dim
-        var cov = [[Double]](repeating: [Double](repeating: 0, count: covSize), count: k)
-        var e = [Double](repeating: 0, count: dim)
-        for i in 0..<n {
-            for c in 0..<k {
-                let r = resp[i * k + c]
-                if r == 0 { continue }
-                for d in 0..<dim { e[d] = x[i * dim + d] - mu[c][d] }
-                switch covarianceType {
-                case .diagonal:
-                    for d in 0..<dim { cov[c][d] += r * e[d] * e[d] }
-                case .full:
-                    for a in 0..<dim { for b in 0...a { cov[c][a * dim + b] += r * e[a] * e[b] } }
+        var nk = [Double](repeating: 0, count: k)
+        var mu = [Double](repeating: 0, count: k * dim)          // (K, dim)
+        var cov = [Double](repeating: 0, count: k * covSize)     // (K, covSize)
+        let tiny = 10 * Double.ulpOfOne
+        let full = covarianceType == .full
+        x.withUnsafeBufferPointer { xp in
+            resp.withUnsafeBufferPointer { rp in
+                mu.withUnsafeMutableBufferPointer { mp in
+                    for i in 0..<n {
+                        let xi = xp.baseAddress! + i * dim
+                        for c in 0..<k {
+                            let r = rp[i * k + c]
+                            if r == 0 { continue }
+                            nk[c] += r
+                            let m = mp.baseAddress! + c * dim
+                            for d in 0..<dim { m[d] += r * xi[d] }
+                        }
+                    }
+                    for c in 0..<k {
+                        let m = mp.baseAddress! + c * dim
+                        if nk[c] > tiny { for d in 0..<dim { m[d] /= nk[c] } }
+                        else {
+                            let keep = means.count == k ? means[c] : centres[c]
+                            for d in 0..<dim { m[d] = keep[d] }
+                        }
+                    }
                 }
-            }
-        }
-        for c in 0..<k {
-            let scale = nk[c] > tiny ? 1 / nk[c] : 0
-            switch covarianceType {
-            case .diagonal:
-                for d in 0..<dim { cov[c][d] = cov[c][d] * scale + regularization }
-            case .full:
-                for a in 0..<dim {
-                    for b in 0...a {
-                        let v = cov[c][a * dim + b] * scale + (a == b ? regularization : 0)
-                        cov[c][a * dim + b] = v; cov[c][b * dim + a] = v
+                mu.withUnsafeBufferPointer { mp in
+                    cov.withUnsafeMutableBufferPointer { cp in
+                        var e = [Double](repeating: 0, count: dim)
+                        e.withUnsafeMutableBufferPointer { ep in
+                            for i in 0..<n {
+                                let xi = xp.baseAddress! + i * dim
+                                for c in 0..<k {
+                                    let r = rp[i * k + c]
+                                    if r == 0 { continue }
+                                    let m = mp.baseAddress! + c * dim, s = cp.baseAddress! + c * covSize
+                                    for d in 0..<dim { ep[d] = xi[d] - m[d] }
+                                    if full {
+                                        for a in 0..<dim {
+                                            let ra = r * ep[a], row = s + a * dim
+                                            for b in 0...a { row[b] += ra * ep[b] }
+                                        }
+                                    } else {
+                                        for d in 0..<dim { s[d] += r * ep[d] * ep[d] }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
             }
+        }
+        var covariances: [[Double]] = []
+        for c in 0..<k {
+            let scale = nk[c] > tiny ? 1 / nk[c] : 0
+            var s = Array(cov[(c * covSize)..<((c + 1) * covSize)])
+            if full {
+                for a in 0..<dim {
+                    for b in 0...a {
+                        let v = s[a * dim + b] * scale + (a == b ? regularization : 0)
+                        s[a * dim + b] = v; s[b * dim + a] = v
+                    }
+                }
+            } else {
+                for d in 0..<dim { s[d] = s[d] * scale + regularization }
+            }
+            covariances.append(s)
         }
         let total = nk.reduce(0, +)
         weights = nk.map { max($0, tiny) / max(total, tiny) }
         let wsum = weights.reduce(0, +)
         weights = weights.map { $0 / wsum }
-        means = mu
-        covariances = cov
+        means = (0..<k).map { Array(mu[($0 * dim)..<(($0 + 1) * dim)]) }
+        self.covariances = covariances
     }
 
     /// E-step: responsibilities resp (n, K) under the current parameters; returns the mean
@@ -112,43 +137,80 @@ extension GaussianMixture {
         let k = components
         let eval = ComponentEvaluator(self)
         var logp = [Double](repeating: 0, count: k)
-        var xi = [Double](repeating: 0, count: dim)
+        var scratch = [Double](repeating: 0, count: dim)
         var total = 0.0
-        for i in 0..<n {
-            for d in 0..<dim { xi[d] = x[i * dim + d] }
-            eval.logWeightedDensities(xi, into: &logp)
-            let lse = logSumExp(logp)
-            total += lse
-            for c in 0..<k { resp[i * k + c] = exp(logp[c] - lse) }
+        x.withUnsafeBufferPointer { xp in
+            resp.withUnsafeMutableBufferPointer { rp in
+                logp.withUnsafeMutableBufferPointer { lp in
+                    scratch.withUnsafeMutableBufferPointer { sp in
+                        for i in 0..<n {
+                            eval.logWeightedDensities(xp.baseAddress! + i * dim, into: lp.baseAddress!, scratch: sp.baseAddress!)
+                            var m = -Double.infinity
+                            for c in 0..<k { m = max(m, lp[c]) }
+                            var sum = 0.0
+                            for c in 0..<k { sum += exp(lp[c] - m) }
+                            let lse = m + log(sum)
+                            total += lse
+                            for c in 0..<k { rp[i * k + c] = exp(lp[c] - lse) }
+                        }
+                    }
+                }
+            }
         }
         return total / Double(n)
     }
 
-    /// k-means++ seeding (first centre uniform, each next with probability ∝ squared distance to
-    /// the nearest chosen centre), then up to 20 Lloyd iterations. Returns K centres (K, dim).
-    static func kMeans(_ x: [Double], n: Int, dim: Int, k: Int, rng: inout PhiloxStream) -> [[Double]] {
+    /// k-means for the EM start: `restarts` runs of greedy k-means++ seeding followed by up to
+    /// 50 Lloyd iterations; the run with the lowest within-cluster sum of squares wins.
+    /// Returns K centres (K, dim).
+    static func kMeans(_ x: [Double], n: Int, dim: Int, k: Int, rng: inout PhiloxStream, restarts: Int = 3) -> [[Double]] {
+        var best: (centres: [[Double]], inertia: Double)? = nil
+        for _ in 0..<restarts {
+            let run = lloyd(x, n: n, dim: dim, centres: greedySeeds(x, n: n, dim: dim, k: k, rng: &rng))
+            if best == nil || run.inertia < best!.inertia { best = run }
+        }
+        return best!.centres
+    }
+
+    /// Greedy k-means++ (as scikit-learn): the first centre uniform; then, per centre, draw
+    /// 2 + ⌊ln K⌋ candidates with probability ∝ squared distance to the nearest chosen centre and
+    /// keep the one that lowers the total squared distance most.
+    static func greedySeeds(_ x: [Double], n: Int, dim: Int, k: Int, rng: inout PhiloxStream) -> [[Double]] {
         func row(_ i: Int) -> [Double] { Array(x[(i * dim)..<((i + 1) * dim)]) }
         var centres = [row(rng.int(n))]
         var d2 = (0..<n).map { i in squaredDistance(x, i, centres[0], dim: dim) }
+        let trials = 2 + Int(log(Double(k)))
         while centres.count < k {
             let total = d2.reduce(0, +)
-            var chosen = n - 1
-            if total > 0 {
-                let u = rng.uniformDouble() * total
-                var acc = 0.0
-                for i in 0..<n {
-                    acc += d2[i]
-                    if u < acc { chosen = i; break }
+            var bestCandidate: (centre: [Double], d2: [Double], potential: Double)? = nil
+            for _ in 0..<trials {
+                var chosen = rng.int(n)      // all points on centres already: any point will do
+                if total > 0 {
+                    let u = rng.uniformDouble() * total
+                    var acc = 0.0
+                    chosen = n - 1
+                    for i in 0..<n {
+                        acc += d2[i]
+                        if u < acc { chosen = i; break }
+                    }
                 }
-            } else {
-                chosen = rng.int(n)  // all points coincide with centres: any point will do
+                let c = row(chosen)
+                var next = d2, potential = 0.0
+                for i in 0..<n { next[i] = min(next[i], squaredDistance(x, i, c, dim: dim)); potential += next[i] }
+                if bestCandidate == nil || potential < bestCandidate!.potential { bestCandidate = (c, next, potential) }
             }
-            let c = row(chosen)
-            centres.append(c)
-            for i in 0..<n { d2[i] = min(d2[i], squaredDistance(x, i, c, dim: dim)) }
+            centres.append(bestCandidate!.centre)
+            d2 = bestCandidate!.d2
         }
+        return centres
+    }
+
+    /// Lloyd iterations until no assignment changes (at most 50); empty clusters keep their centre.
+    static func lloyd(_ x: [Double], n: Int, dim: Int, centres start: [[Double]]) -> (centres: [[Double]], inertia: Double) {
+        var centres = start
+        let k = centres.count
         var assignment = [Int](repeating: -1, count: n)
-        for _ in 0..<20 {
+        for _ in 0..<50 {
             var changed = false
             var sums = [[Double]](repeating: [Double](repeating: 0, count: dim), count: k)
             var counts = [Int](repeating: 0, count: k)
@@ -161,13 +223,21 @@ extension GaussianMixture {
             if !changed { break }
             for c in 0..<k where counts[c] > 0 { centres[c] = sums[c].map { $0 / Double(counts[c]) } }
         }
-        return centres
+        var inertia = 0.0
+        for i in 0..<n { inertia += nearest(x, i, centres, dim: dim).distance2 }
+        return (centres, inertia)
     }
 
+    @inline(__always)
     static func squaredDistance(_ x: [Double], _ i: Int, _ c: [Double], dim: Int) -> Double {
-        var s = 0.0
-        for d in 0..<dim { let e = x[i * dim + d] - c[d]; s += e * e }
-        return s
+        x.withUnsafeBufferPointer { xp in
+            c.withUnsafeBufferPointer { cp in
+                var s = 0.0
+                let xi = xp.baseAddress! + i * dim
+                for d in 0..<dim { let e = xi[d] - cp[d]; s += e * e }
+                return s
+            }
+        }
     }
 
     static func nearest(_ x: [Double], _ i: Int, _ centres: [[Double]], dim: Int) -> (index: Int, distance2: Double) {

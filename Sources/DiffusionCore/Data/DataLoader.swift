@@ -44,8 +44,7 @@ public enum DataLoader {
     }
 
     static func loadCSV(_ bytes: Data, path: String, labelColumn: String?, conditionColumns: [String]) throws -> Dataset {
-        guard let text = String(data: bytes, encoding: .utf8) else { throw DataError("\(path): not UTF-8 text") }
-        let table = try CSVFormat.parse(text, path: path)
+        let table = try CSVFormat.parse(bytes, path: path)
         let header = table.header
         let columnList = header.map { "'\($0)'" }.joined(separator: ", ")
 
@@ -78,13 +77,13 @@ public enum DataLoader {
         var labels = [Int](repeating: 0, count: labelIndex == nil ? 0 : n)
         for (r, row) in table.rows.enumerated() {
             for (d, c) in dataIndices.enumerated() {
-                points[r * dim + d] = try CSVFormat.number(row.fields[c], path: path, line: row.line, column: header[c])
+                points[r * dim + d] = try CSVFormat.number(table, row.fields[c], path: path, line: row.line, column: header[c])
             }
             for (d, c) in conditionIndices.enumerated() {
-                conditions[r * condDim + d] = try CSVFormat.number(row.fields[c], path: path, line: row.line, column: header[c])
+                conditions[r * condDim + d] = try CSVFormat.number(table, row.fields[c], path: path, line: row.line, column: header[c])
             }
             if let li = labelIndex {
-                labels[r] = try CSVFormat.label(row.fields[li], path: path, line: row.line, column: header[li])
+                labels[r] = try CSVFormat.label(table, row.fields[li], path: path, line: row.line, column: header[li])
             }
         }
         return Dataset(name: (path as NSString).lastPathComponent, points: points, dim: dim,

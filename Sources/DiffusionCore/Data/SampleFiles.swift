@@ -20,6 +20,10 @@ public enum SampleWriter {
         guard conditions == nil || condNames.count == condDim else {
             throw DataError("\(url.path): \(condNames.count) conditioning column names for condDim \(condDim)")
         }
+        for name in names + [labelColumn] + (conditions == nil ? [] : condNames)
+            where name.isEmpty || name.contains(where: { $0 == "," || $0 == "\"" || $0.isNewline }) {
+            throw DataError("\(url.path): column name '\(name)' must be non-empty, without commas, quotes or line breaks")
+        }
         let text = CSVFormat.render(points: points, dim: dim, columnNames: names, labels: labels, labelColumn: labelColumn,
                                     conditions: conditions, condDim: condDim, conditionNames: condNames)
         try AtomicFile.write(Data(text.utf8), to: url)

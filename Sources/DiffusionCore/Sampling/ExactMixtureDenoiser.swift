@@ -2,6 +2,7 @@
 // Σ w_k N(μ_k, s² I), in closed form under the forward process. No training: samplers are
 // tested against it, and it separates sampler error from model error in analyses.
 //
+// Written for isotropic components; per-dimension stds (a diagonal mixture) replace s² by s_j².
 // Diffusion (x_t = √ᾱ x0 + √(1−ᾱ) ε): p_t = Σ w_k N(√ᾱ μ_k, σ_t² I), σ_t² = ᾱ s² + 1 − ᾱ,
 //   ∇log p_t(x) = Σ r_k (√ᾱ μ_k − x)/σ_t²,  ε*(x) = −√(1−ᾱ) ∇log p_t(x).
 // Flow (x_t = (1−t) x0 + t ε): per component v_t = (1−t)² s² + t²,
@@ -16,12 +17,21 @@ public final class ExactMixtureDenoiser: Denoiser {
     public let means: [[Double]]
     public let weights: [Double]
     public let std: Double
+    /// per-dimension component std (a diagonal mixture, e.g. an isotropic one after per-dimension
+    /// normalization); all equal to `std` for an isotropic mixture
+    public let stds: [Double]
     private let schedule: NoiseSchedule?
     /// optional per-sample class: restrict the mixture to that component (exact conditional score)
     public var classes: [Int]?
 
     /// objective .eps (with a schedule) or .flow (schedule nil).
-    public init(backend: Backend, means: [[Float]], std: Float, weights: [Double]? = nil,
+    public convenience init(backend: Backend, means: [[Float]], std: Float, weights: [Double]? = nil,
+                            objective: Objective, schedule: NoiseSchedule?) {
+        self.init(backend: backend, means: means, stds: Array(repeating: std, count: means[0].count), weights: weights,
+                  objective: objective, schedule: schedule)
+    }
+
+    public init(backend: Backend, means: [[Float]], stds: [Float], weights: [Double]? = nil,
                 objective: Objective, schedule: NoiseSchedule?) {
         precondition(!means.isEmpty)
         precondition(objective == .flow || (objective == .eps && schedule != nil), "exact denoiser supports eps (with a schedule) and flow")
@@ -31,7 +41,9 @@ public final class ExactMixtureDenoiser: Denoiser {
         let w = weights ?? Array(repeating: 1.0 / Double(means.count), count: means.count)
         let total = w.reduce(0, +)
         self.weights = w.map { $0 / total }
-        self.std = Double(std)
+        precondition(stds.count == means[0].count, "one std per dimension")
+        self.stds = stds.map(Double.init)
+        self.std = self.stds.reduce(0, +) / Double(stds.count)
         self.objective = objective
         self.schedule = schedule
     }
@@ -54,38 +66,38 @@ public final class ExactMixtureDenoiser: Denoiser {
             let allowed: ClosedRange<Int>? = classes.map { let k = $0[(rowOffset + b) % $0.count]; return k...k }
             if objective == .flow {
                 let t = Double(time)
-                let vt = (1 - t) * (1 - t) * std * std + t * t
+                let vt = stds.map { (1 - t) * (1 - t) * $0 * $0 + t * t }
                 for k in 0..<K {
                     if let allowed, !allowed.contains(k) { logr[k] = -.infinity; continue }
                     var sq = 0.0
-                    for j in 0..<d { let diff = row[j] - (1 - t) * means[k][j]; sq += diff * diff }
-                    logr[k] = log(weights[k]) - 0.5 * sq / vt
+                    for j in 0..<d { let diff = row[j] - (1 - t) * means[k][j]; sq += diff * diff / vt[j] }
+                    logr[k] = log(weights[k]) - 0.5 * sq
                 }
                 let r = Self.softmax(logr)
                 for j in 0..<d {
                     var v = 0.0
                     for k in 0..<K where r[k] > 0 {
                         let centred = row[j] - (1 - t) * means[k][j]
-                        let ex0 = means[k][j] + (1 - t) * std * std * centred / vt
-                        let eeps = t * centred / vt
+                        let ex0 = means[k][j] + (1 - t) * stds[j] * stds[j] * centred / vt[j]
+                        let eeps = t * centred / vt[j]
                         v += r[k] * (eeps - ex0)
                     }
                     result[b * d + j] = Float(v)
                 }
             } else {
                 let ab = alphaBar(time: time), a = ab.squareRoot()
-                let var_t = ab * std * std + 1 - ab
+                let var_t = stds.map { ab * $0 * $0 + 1 - ab }
                 for k in 0..<K {
                     if let allowed, !allowed.contains(k) { logr[k] = -.infinity; continue }
                     var sq = 0.0
-                    for j in 0..<d { let diff = row[j] - a * means[k][j]; sq += diff * diff }
-                    logr[k] = log(weights[k]) - 0.5 * sq / var_t
+                    for j in 0..<d { let diff = row[j] - a * means[k][j]; sq += diff * diff / var_t[j] }
+                    logr[k] = log(weights[k]) - 0.5 * sq
                 }
                 let r = Self.softmax(logr)
                 let sigma = (1 - ab).squareRoot()
                 for j in 0..<d {
                     var score = 0.0
-                    for k in 0..<K where r[k] > 0 { score += r[k] * (a * means[k][j] - row[j]) / var_t }
+                    for k in 0..<K where r[k] > 0 { score += r[k] * (a * means[k][j] - row[j]) / var_t[j] }
                     result[b * d + j] = Float(-sigma * score)
                 }
             }

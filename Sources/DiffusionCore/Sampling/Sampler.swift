@@ -37,7 +37,7 @@ public final class Sampler {
     /// The number of sampler steps (outer iterations) that `sample` will run.
     public var stepCount: Int {
         if config.kind.isFlow { return config.steps }
-        return TimestepSpacing.indices(config.spacing)(steps: config.steps, timesteps: schedule!.timesteps).count
+        return config.spacing.indices(steps: config.steps, schedule: schedule!).count
     }
 
     /// Draw `count` samples. `initial` (count, d) replaces the N(0, I) start when given (e.g. a
@@ -207,7 +207,7 @@ struct ChunkRun {
     // MARK: diffusion samplers on the strided grid
     mutating func runDiffusion(_ tick: () -> Bool) throws {
         let sched = sampler.schedule!
-        let tau = config.spacing.indices(steps: config.steps, timesteps: sched.timesteps)
+        let tau = config.spacing.indices(steps: config.steps, schedule: sched)
         let n = tau.count
         let x = bufs.x, eps = bufs.eps, x0 = bufs.x0, z = bufs.z
         var x0PrevValid = false
@@ -271,7 +271,10 @@ struct ChunkRun {
                     let ap = abp.squareRoot(), sp = (1 - abp).squareRoot()
                     let h = log(ap / sp) - log(ak / sk)
                     let phi = -ap * (exp(-h) - 1)          // weight of D
-                    if x0PrevValid {
+                    // second order except on the first step and, below 15 steps, on the step into the
+                    // last grid point (lower-order final: the extrapolation is unstable there)
+                    let lowerOrderFinal = n < 15 && k == n - 2
+                    if x0PrevValid && !lowerOrderFinal {
                         let r = hPrev / h
                         backend.combine3(a: Float(sp / sk), x: v(x), b: Float(phi * (1 + 1 / (2 * r))), y: v(x0),
                                          c: Float(-phi / (2 * r)), z: v(bufs.aux), out: v(x))

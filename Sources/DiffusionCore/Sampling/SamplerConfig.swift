@@ -57,10 +57,10 @@ public struct SamplerConfig: Codable, Equatable, Sendable {
     /// largest batch sent through the model at once
     public var maxBatch: Int
 
-    public init(kind: SamplerKind, steps: Int, eta: Double = 0, spacing: TimestepSpacing = .trailing,
+    public init(kind: SamplerKind, steps: Int, eta: Double = 0, spacing: TimestepSpacing? = nil,
                 seed: UInt64 = 0, trajectoryEvery: Int = 0, langevinSteps: Int = 1, langevinSNR: Double = 0.16,
                 x0VarianceSteps: Int = 0, maxBatch: Int = 16384) {
-        self.kind = kind; self.steps = steps; self.eta = eta; self.spacing = spacing; self.seed = seed
+        self.kind = kind; self.steps = steps; self.eta = eta; self.spacing = spacing ?? .preferred(for: kind); self.seed = seed
         self.trajectoryEvery = trajectoryEvery; self.langevinSteps = langevinSteps; self.langevinSNR = langevinSNR
         self.x0VarianceSteps = x0VarianceSteps; self.maxBatch = maxBatch
     }

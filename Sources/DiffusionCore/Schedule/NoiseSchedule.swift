@@ -117,6 +117,32 @@ public struct ScheduleError: Error, CustomStringConvertible {
 /// Timestep spacings for strided samplers (DDIM and friends).
 public enum TimestepSpacing: String, Codable, CaseIterable, Sendable {
     case linspace, leading, trailing
+    /// uniform in log-SNR λ = ½·log(ᾱ/(1−ᾱ)) (DPM-Solver's choice: more steps at low noise)
+    case logsnr
+
+    /// The spacing a sampler works best with by default.
+    public static func preferred(for kind: SamplerKind) -> TimestepSpacing {
+        kind == .dpmpp2m ? .logsnr : .trailing
+    }
+
+    /// Indices for a schedule (logsnr needs the schedule's ᾱ; the others only T).
+    public func indices(steps: Int, schedule: NoiseSchedule) -> [Int] {
+        guard self == .logsnr else { return indices(steps: steps, timesteps: schedule.timesteps) }
+        let T = schedule.timesteps
+        let n = max(1, min(steps, T))
+        let lambda = (0..<T).map { i -> Double in let a = schedule.alphaBar(i); return 0.5 * log(a / max(1 - a, 1e-300)) }
+        let hi = lambda[0], lo = lambda[T - 1]
+        var idx: [Int] = []
+        var j = T - 1
+        for k in 0..<n {
+            let target = n == 1 ? lo : lo + (hi - lo) * Double(k) / Double(n - 1)
+            // λ decreases with i: walk down to the last index whose λ ≤ target... then pick the nearer
+            while j > 0 && lambda[j - 1] <= target { j -= 1 }
+            let pick = (j > 0 && abs(lambda[j - 1] - target) < abs(lambda[j] - target)) ? j - 1 : j
+            idx.append(pick)
+        }
+        return Array(Set(idx)).sorted(by: >)
+    }
 
     /// `steps` 0-based indices into a T-step schedule, in decreasing order (first = noisiest).
     public func indices(steps: Int, timesteps T: Int) -> [Int] {
@@ -128,7 +154,7 @@ public enum TimestepSpacing: String, Codable, CaseIterable, Sendable {
         case .leading:
             let stride = T / n
             idx = (0..<n).map { $0 * stride }
-        case .trailing:
+        case .trailing, .logsnr:
             let stride = Double(T) / Double(n)
             idx = (0..<n).map { Int((Double(T) - Double($0) * stride).rounded()) - 1 }
         }

@@ -1,0 +1,92 @@
+// PolicyServer.swift — low-latency action sampling for diffusion policies: a model stays loaded
+// (weights on the backend, workspace for one observation), and each request conditions on one
+// observation and returns one action chunk. No job, no files: this is the path a robot's control
+// loop calls through the daemon socket, many times a second.
+import DiffusionCore
+import Foundation
+
+public final class PolicyServer {
+    public struct Action: Codable, Equatable, Sendable {
+        /// the action chunk in data units (e.g. 16 waypoints × 2 = 32 numbers)
+        public var action: [Float]
+        public var sampler: String
+        public var steps: Int
+        public var microseconds: Double
+    }
+
+    private struct Loaded {
+        var model: StoredModel
+        var denoiser: TrainedDenoiser
+        var schedule: NoiseSchedule?
+        var modifiedAt: Date
+    }
+
+    private let backend: Backend
+    private let modelsDir: URL
+    private var cache: [String: Loaded] = [:]
+    private let lock = NSLock()
+
+    /// `backend` should be a CPU backend: one observation is far too small for a GPU round trip.
+    public init(backend: Backend, modelsDir: URL) {
+        self.backend = backend
+        self.modelsDir = modelsDir
+    }
+
+    private func loaded(_ name: String) throws -> Loaded {
+        let path = ModelStore.directory(modelsDir, name).appendingPathComponent("model.ckpt").path
+        let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
+        if let hit = cache[name], let modified, hit.modifiedAt == modified { return hit }
+        let model = try ModelStore.load(name, modelsDir: modelsDir)
+        guard model.metadata.kind == .diffusion, let train = model.metadata.train else {
+            throw JobError.invalid(field: "model", message: "'\(name)' is not a diffusion model")
+        }
+        guard train.config.model.condDim > 0 else {
+            throw JobError.invalid(field: "model", message: "'\(name)' takes no observation (train it on data with conditioning columns, e.g. policy_obstacle)")
+        }
+        let net = try MLPDenoiser(config: train.config.model, backend: backend)
+        let params = try backend.makeBuffer(model.parameters)
+        let denoiser = try TrainedDenoiser(model: net, params: BufferView(params), objective: train.config.objective, maxBatch: 1)
+        let schedule = train.config.objective.isFlow ? nil : try NoiseSchedule(train.config.schedule)
+        let entry = Loaded(model: model, denoiser: denoiser, schedule: schedule, modifiedAt: modified ?? Date())
+        cache[name] = entry
+        return entry
+    }
+
+    /// One action chunk for one observation (data units). Default sampler: DDIM with 10 steps
+    /// (flow-euler for flow models).
+    public func act(model name: String, observation: [Float], sampler: String? = nil, steps: Int = 10,
+                    seed: UInt64 = 0) throws -> Action {
+        let start = DispatchTime.now().uptimeNanoseconds
+        lock.lock(); defer { lock.unlock() }
+        let entry = try loaded(name)
+        let config = entry.model.metadata.train!.config
+        guard observation.count == config.model.condDim else {
+            throw JobError.invalid(field: "observation", message: "model '\(name)' expects \(config.model.condDim) numbers, got \(observation.count)")
+        }
+        guard observation.allSatisfy({ $0.isFinite }) else {
+            throw JobError.invalid(field: "observation", message: "must be finite numbers")
+        }
+        guard (1...1000).contains(steps) else { throw JobError.invalid(field: "steps", message: "must be in 1...1000 (got \(steps))") }
+        let kind: SamplerKind
+        if let sampler {
+            guard let k = SamplerKind(rawValue: sampler) else {
+                throw JobError.invalid(field: "sampler", message: "'\(sampler)' is not one of \(SamplerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            kind = k
+        } else {
+            kind = config.objective.isFlow ? .flowEuler : .ddim
+        }
+        var obs = observation
+        entry.model.metadata.condNormalizer?.apply(&obs)
+        try entry.denoiser.setConditioning(labels: nil, conditions: obs)
+        let s: Sampler
+        do {
+            s = try Sampler(config: SamplerConfig(kind: kind, steps: steps, seed: seed, maxBatch: 1),
+                            denoiser: entry.denoiser, schedule: entry.schedule)
+        } catch let e as ModelError { throw JobError.invalid(field: "sampler", message: e.description) }
+        var out = try s.sample(count: 1).samples
+        entry.model.metadata.normalizer.undo(&out)
+        let us = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
+        return Action(action: out, sampler: kind.rawValue, steps: s.stepCount, microseconds: us)
+    }
+}

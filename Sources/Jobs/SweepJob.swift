@@ -1,0 +1,164 @@
+// SweepJob.swift — samplers × step counts (× guidance scales) on one trained model, each run
+// scored by the same metrics, so a user can pick the cheapest sampler that reaches the quality of
+// DDPM-1000. Where the data is a known isotropic mixture, the same sampler is also run on the
+// exact score: the gap between the two is the model's error, not the sampler's.
+import DiffusionCore
+import Foundation
+
+public struct SweepSettings: Codable, Equatable, Sendable {
+    public var model: String
+    /// (sampler, steps) pairs in the order given
+    public var runs: [SweepRun]
+    public var guidanceScales: [Double]
+    public var classLabel: Int?
+    public var count: Int
+    public var seed: UInt64
+    public var backend: BackendChoice?
+}
+
+public struct SweepRun: Codable, Equatable, Sendable {
+    public var sampler: SamplerKind
+    public var steps: Int
+    public var label: String { "\(sampler.rawValue)-\(steps)" }
+}
+
+extension JobSpec {
+    public func resolvedSweep() throws -> SweepSettings {
+        guard kind == .sweep else { throw JobError.invalid(field: "kind", message: "expected sweep") }
+        let model = try checkName(self.model, field: "model")
+        let specs = samplers ?? ["ddim:10,20,50", "dpm++2m:5,10,20", "ddpm:1000"]
+        var runs: [SweepRun] = []
+        for item in specs {
+            let parts = item.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let kind = SamplerKind(rawValue: parts[0]) else {
+                throw JobError.invalid(field: "samplers", message: "'\(parts[0])' is not one of \(SamplerKind.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            let stepList = parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : ["50"]
+            for s in stepList {
+                guard let n = Int(s), (1...100_000).contains(n) else {
+                    throw JobError.invalid(field: "samplers", message: "'\(item)': steps must be whole numbers in 1...100000 (got '\(s)')")
+                }
+                runs.append(SweepRun(sampler: kind, steps: n))
+            }
+        }
+        guard !runs.isEmpty, runs.count <= 200 else { throw JobError.invalid(field: "samplers", message: "give 1...200 sampler runs") }
+        let scales = guidanceScales ?? [0]
+        if let bad = scales.first(where: { !(0...100).contains($0) }) {
+            throw JobError.invalid(field: "guidanceScales", message: "each scale must be in 0...100 (got \(bad))")
+        }
+        if scales.contains(where: { $0 > 0 }) && classLabel == nil {
+            throw JobError.invalid(field: "guidanceScales", message: "guidance needs a class: add classLabel")
+        }
+        let count = count ?? 2000
+        guard (1...1_000_000).contains(count) else { throw JobError.invalid(field: "count", message: "must be in 1...1000000 (got \(count))") }
+        let backend = try self.backend.map { raw -> BackendChoice in
+            guard let b = BackendChoice(rawValue: raw) else { throw JobError.invalid(field: "backend", message: "'\(raw)' is not one of auto, cpu, vulkan") }
+            return b
+        }
+        return SweepSettings(model: model, runs: runs, guidanceScales: scales, classLabel: classLabel, count: count,
+                             seed: seed ?? 0, backend: backend)
+    }
+}
+
+enum SweepJob {
+    static func run(_ s: SweepSettings, context ctx: JobContext) throws -> JobOutcome {
+        let model = try ModelStore.load(s.model, modelsDir: ctx.modelsDir)
+        guard model.metadata.kind == .diffusion else {
+            throw JobError.invalid(field: "model", message: "'\(s.model)' is a GMM; sweeps compare diffusion samplers")
+        }
+        let (backend, reason) = try BackendSelection.make(BackendOptions(choice: s.backend ?? ctx.backend, deviceIndex: ctx.deviceIndex,
+                                                                          shaderDir: ctx.shaderDir, cpuThreads: ctx.cpuThreads))
+        let total = s.runs.count * s.guidanceScales.count
+        ctx.emit(JobEvent(kind: .started, total: total, message: "sweeping \(total) sampler settings on '\(s.model)' (\(backend.info.kind)); \(reason)"))
+        let info = model.metadata.dataset
+        let reference = SampleJob.classSubset(try JobData.reference(for: info), s.classLabel)
+        let conditions = try SampleJob.referenceConditions(model, count: s.count)
+        let exact = ExactScoreBaseline.make(model, backend: backend, classLabel: s.classLabel)
+        var header = ["sampler", "steps", "guidance", "seconds", "high_quality", "between_modes", "modes_covered", "energy_distance", "in_requested_mode", "exact_high_quality"]
+        if exact == nil { header.removeLast() }
+        var rows: [[String]] = []
+        var metrics: [String: Double] = [:]
+        var done = 0
+        for run in s.runs {
+            for w in s.guidanceScales {
+                if ctx.isCancelled() { return .cancelled }
+                if ctx.shouldStop() { return .interrupted }
+                let config = SamplerConfig(kind: run.sampler, steps: run.steps, seed: s.seed)
+                let start = Date()
+                let gen: Generated
+                do {
+                    gen = try Generation.run(model, backend: backend, request: GenerationRequest(
+                        count: s.count, sampler: config, guidance: w, classLabel: s.classLabel, conditionsRaw: conditions))
+                } catch let JobError.invalid(field, message) where field == "sampler" {
+                    ctx.emit(JobEvent(kind: .log, message: "skipped \(run.label): \(message)"))
+                    done += 1
+                    continue
+                }
+                let seconds = Date().timeIntervalSince(start)
+                let (m, modes) = SampleMetrics.compute(samples: gen.points, dim: info.dim, reference: reference,
+                                                       modes: info.modes, modeStd: info.modeStd, seed: s.seed)
+                var inRequested = Double.nan
+                if let k = s.classLabel, let modes, modes.modeCounts.indices.contains(k) {
+                    inRequested = Double(modes.modeCounts[k]) / Double(max(modes.sampleCount, 1))
+                }
+                let key = s.guidanceScales.count > 1 ? "\(run.label)@w\(w)" : run.label
+                metrics["\(key).seconds"] = seconds
+                for name in ["high_quality", "between_modes", "modes_covered", "energy_distance"] { if let v = m[name] { metrics["\(key).\(name)"] = v } }
+                if inRequested.isFinite { metrics["\(key).in_requested_mode"] = inRequested }
+                var row = [run.sampler.rawValue, "\(run.steps)", "\(w)", fmt(seconds), fmt(m["high_quality"]), fmt(m["between_modes"]),
+                           fmt(m["modes_covered"]), fmt(m["energy_distance"]), fmt(inRequested.isFinite ? inRequested : nil)]
+                if let exact {
+                    let e = try exact.score(config: config, count: min(s.count, 2000), modes: info.modes!, std: info.modeStd!, normalizer: model.metadata.normalizer)
+                    metrics["\(key).exact_high_quality"] = e
+                    row.append(fmt(e))
+                }
+                rows.append(row)
+                done += 1
+                ctx.emit(JobEvent(kind: .progress, step: done, total: total, message: key))
+            }
+        }
+        let csv = ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let url = ctx.jobDir.appendingPathComponent("sweep.csv")
+        try AtomicFile.write(Data(csv.utf8), to: url)
+        ctx.emit(JobEvent(kind: .metrics, metrics: metrics))
+        return .succeeded(JobResult(outputs: ["sweep_csv": url.path], metrics: metrics))
+    }
+
+    static func fmt(_ v: Double?) -> String {
+        guard let v, v.isFinite else { return "" }
+        return String(format: "%.4g", v)
+    }
+}
+
+/// The exact score of the model's training mixture in the model's normalized space (per-dimension
+/// normalization turns the isotropic mixture into a diagonal one with stds std / scale_j).
+struct ExactScoreBaseline {
+    let denoiser: ExactMixtureDenoiser
+    let schedule: NoiseSchedule?
+
+    static func make(_ model: StoredModel, backend: Backend, classLabel: Int?) -> ExactScoreBaseline? {
+        let meta = model.metadata
+        guard let modes = meta.dataset.modes, let std = meta.dataset.modeStd, let train = meta.train else { return nil }
+        let scales = meta.normalizer.std
+        guard scales.count == modes.first?.count else { return nil }
+        var normalized: [[Float]] = []
+        for m in modes { var v = m; meta.normalizer.apply(&v); normalized.append(v) }
+        let objective: Objective = train.config.objective.isFlow ? .flow : .eps
+        let schedule = objective.isFlow ? nil : try? NoiseSchedule(train.config.schedule)
+        let d = ExactMixtureDenoiser(backend: backend, means: normalized, stds: scales.map { std / $0 },
+                                     objective: objective, schedule: schedule)
+        if let classLabel { d.classes = [classLabel] }
+        return ExactScoreBaseline(denoiser: d, schedule: schedule)
+    }
+
+    /// High-quality share of samples drawn with the exact score.
+    func score(config: SamplerConfig, count: Int, modes: [[Float]], std: Float, normalizer: Normalizer) throws -> Double {
+        var c = config
+        if denoiser.objective.isFlow != c.kind.isFlow { return .nan }
+        c.maxBatch = count
+        let sampler = try Sampler(config: c, denoiser: denoiser, schedule: schedule)
+        var pts = try sampler.sample(count: count).samples
+        normalizer.undo(&pts)
+        return Metrics.modes(samples: pts, dim: modes[0].count, modes: modes, std: std).highQualityFraction
+    }
+}

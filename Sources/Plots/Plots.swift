@@ -1,2 +1,0 @@
-// Plots — placeholder until the plot writers land.
-import Foundation

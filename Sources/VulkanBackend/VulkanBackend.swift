@@ -1,2 +1,0 @@
-// VulkanBackend — placeholder until the Vulkan backend lands.
-import DiffusionCore

@@ -1,0 +1,162 @@
+// VulkanComputeBackend.swift — the Vulkan implementation of `Backend`: start-up (loader,
+// instance, device choice, shader compile + cache), buffers, read/write, synchronize, info.
+// The ops themselves are in VulkanOps+*.swift, one dispatch function per shader.
+import CVulkan
+import DiffusionCore
+import Foundation
+
+/// A buffer of floats resident on the Vulkan device.
+public final class VulkanBuffer: DeviceBuffer {
+    public let count: Int
+    let raw: RawBuffer
+    init(count: Int, raw: RawBuffer) { self.count = count; self.raw = raw }
+}
+
+/// The Vulkan backend. Construct with `try VulkanComputeBackend(options: VulkanOptions(...))`;
+/// every reason it cannot run is a `VulkanError` (see VulkanError.swift). Ops are recorded and
+/// submitted on `synchronize()` / `read`; all methods are safe to call from any thread (one lock).
+public final class VulkanComputeBackend: Backend, @unchecked Sendable {
+    let device: VulkanDevice
+    let compiler: ShaderCompiler
+    let pipelines: Pipelines
+    let stream: CommandStream
+    let tiling: MatmulTiling
+    /// Per-workgroup partial sums of the two-pass reductions.
+    let partials: RawBuffer
+    let lock = NSLock()
+    /// The first device error of a recorded op; thrown by the next `synchronize()`.
+    var failure: VulkanError?
+
+    /// The device in use.
+    public let deviceDescription: VulkanDeviceDescription
+    /// Where the shaders were found.
+    public var shaderDirectory: URL { compiler.shaderDir }
+    /// The matmul kernel in use (never `.auto`).
+    public var matmulKernel: MatmulKernel { tiling.direct ? .direct : .tiled }
+    /// Shader variants compiled at start-up / loaded from the SPIR-V cache.
+    public var shadersCompiled: Int { compiler.compiledCount }
+    public var shadersFromCache: Int { compiler.cachedCount }
+    /// Command-buffer submissions and recorded dispatches so far (for benchmarks).
+    public var submissionCount: Int { lock.lock(); defer { lock.unlock() }; return stream.submissions }
+    public var dispatchCount: Int { lock.lock(); defer { lock.unlock() }; return stream.totalDispatches }
+
+    /// Opens the loader, creates the instance and device, compiles (or loads from cache) every
+    /// shader. Throws a `VulkanError` naming the reason when Vulkan cannot be used.
+    public init(options: VulkanOptions = VulkanOptions()) throws {
+        let instance = try VulkanInstance(libraryPath: options.libraryPath)
+        let physical = try instance.physicalDevices()
+        let descriptions = physical.enumerated().map { instance.describe($1, index: $0) }
+        let chosen = try instance.choose(descriptions, options: options)
+        // Shaders and compiler before the device: a missing compiler or a broken shader fails fast.
+        let shaderDir = try ShaderLocator.shaderDirectory(explicit: options.shaderDir)
+        let glslang = try ShaderLocator.glslang(explicit: options.glslangPath)
+        compiler = try ShaderCompiler(shaderDir: shaderDir, cacheDir: ShaderLocator.cacheDirectory(explicit: options.cacheDir),
+                                      glslang: glslang)
+        tiling = MatmulTiling.forDevice(type: chosen.type, kernel: options.matmulKernel)
+        let variants = Kernels.all(direct: tiling.direct)
+        let spirv = try compiler.compileAll(variants)
+
+        device = try VulkanDevice(instance: instance, physical: physical[chosen.index], description: chosen)
+        deviceDescription = chosen
+        var specs: [ShaderVariant: [UInt32]] = [:]
+        for variant in variants where variant.file == "matmul" { specs[variant] = tiling.specialization }
+        pipelines = try Pipelines(device: device, spirv: spirv, specializations: specs)
+        stream = try CommandStream(device: device, pipelines: pipelines)
+        partials = try RawBuffer(device: device, bytes: Kernels.maxReductionGroups * 4, hostVisible: false)
+    }
+
+    /// Lists the Vulkan devices (or the reason there are none) without compiling anything.
+    public static func probe(options: VulkanOptions = VulkanOptions()) -> VulkanProbe {
+        do {
+            let instance = try VulkanInstance(libraryPath: options.libraryPath)
+            let physical = try instance.physicalDevices()
+            let devices = physical.enumerated().map { instance.describe($1, index: $0) }
+            var probe = VulkanProbe(devices: devices, error: nil, selectedIndex: nil)
+            do { probe.selectedIndex = try instance.choose(devices, options: options).index } catch {
+                probe.error = error as? VulkanError
+            }
+            return probe
+        } catch let error as VulkanError {
+            return VulkanProbe(devices: [], error: error, selectedIndex: nil)
+        } catch {
+            return VulkanProbe(devices: [], error: .deviceError(call: "\(error)", result: -13), selectedIndex: nil)
+        }
+    }
+
+    /// The shader directory the backend would use: `explicit`, else $DIFFUSIOND_SHADER_DIR, else
+    /// next to the executable (<exe>/../../shaders, <exe>/../share/diffusiond/shaders, a few
+    /// levels up), else ./shaders. Throws `shadersNotFound` listing every place searched.
+    public static func locateShaders(explicit: URL? = nil,
+                                     environment: [String: String] = ProcessInfo.processInfo.environment) throws -> URL {
+        try ShaderLocator.shaderDirectory(explicit: explicit, environment: environment)
+    }
+
+    public var info: BackendInfo {
+        let d = deviceDescription
+        return BackendInfo(kind: "vulkan", deviceName: d.name, deviceType: d.type,
+                           detail: "Vulkan \(d.apiVersion), driver \(d.driver); matmul \(tiling.direct ? "direct" : "tiled") \(tiling.tileM)x\(tiling.tileN); \(compiler.stateDescription)")
+    }
+
+    // MARK: helpers
+
+    func binding(_ view: BufferView, _ op: String) -> Binding {
+        guard let vb = view.buffer as? VulkanBuffer, vb.raw.device === device else {
+            preconditionFailure("vulkan \(op): given a buffer of another backend (\(type(of: view.buffer)))")
+        }
+        return Binding(raw: vb.raw, offset: view.offset)
+    }
+
+    /// Workgroups for a grid-stride kernel over `n` items.
+    func groups(_ n: Int) -> (UInt32, UInt32, UInt32) {
+        let g = (n + Int(Kernels.groupSize) - 1) / Int(Kernels.groupSize)
+        return (UInt32(min(g, Int(Kernels.maxGroups))), 1, 1)
+    }
+
+    /// Runs `body` under the lock; a device error is kept for the next `synchronize()`.
+    func record(_ body: () throws -> Void) {
+        lock.lock(); defer { lock.unlock() }
+        guard failure == nil else { return }
+        do { try body() } catch let error as VulkanError { failure = error } catch {
+            failure = .deviceError(call: "\(error)", result: -13)
+        }
+    }
+
+    func u32(_ n: Int, _ what: String) -> UInt32 {
+        precondition(n >= 0 && n <= Int(UInt32.max), "vulkan: \(what) = \(n) does not fit in 32 bits")
+        return UInt32(n)
+    }
+
+    // MARK: memory
+
+    public func makeBuffer(count: Int) throws -> DeviceBuffer {
+        precondition(count >= 0, "vulkan makeBuffer: negative count \(count)")
+        guard count * 4 <= device.maxStorageBytes else {
+            throw VulkanError.bufferTooLarge(count: count, maxFloats: device.maxStorageBytes / 4)
+        }
+        let raw = try RawBuffer(device: device, bytes: count * 4, hostVisible: false)
+        let buffer = VulkanBuffer(count: count, raw: raw)
+        fill(BufferView(buffer), value: 0)
+        return buffer
+    }
+
+    public func write(_ values: [Float], to view: BufferView) {
+        precondition(values.count == view.count, "vulkan write: \(values.count) floats into a view of \(view.count)")
+        let b = binding(view, "write")
+        record { try stream.upload(values, to: b.raw, offset: b.offset) }
+    }
+
+    /// Device → host copy; waits for all recorded work. After a device error it returns NaNs
+    /// (and `synchronize()` throws the error).
+    public func read(_ view: BufferView) -> [Float] {
+        let b = binding(view, "read")
+        var out: [Float]?
+        record { out = try stream.download(b.raw, offset: b.offset, count: view.count) }
+        return out ?? [Float](repeating: .nan, count: view.count)
+    }
+
+    public func synchronize() throws {
+        lock.lock(); defer { lock.unlock() }
+        if let failure { throw failure }
+        do { try stream.flush() } catch let error as VulkanError { failure = error; throw error }
+    }
+}

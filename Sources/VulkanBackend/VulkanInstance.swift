@@ -1,0 +1,148 @@
+// VulkanInstance.swift — the VkInstance, device enumeration and description, device choice.
+// Used both by `VulkanComputeBackend.init` and by `probe` (which only lists devices).
+import CVulkan
+import Foundation
+
+/// A C fixed-size char array (e.g. VkPhysicalDeviceProperties.deviceName) as a String.
+func cString<T>(_ tuple: T) -> String {
+    withUnsafeBytes(of: tuple) { raw in
+        let bytes = raw.prefix { $0 != 0 }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+}
+
+final class VulkanInstance: @unchecked Sendable {
+    let library: VulkanLibrary
+    let instance: VkInstance
+    let fn: InstanceFunctions
+    /// The API version requested at instance creation.
+    let apiVersion: UInt32
+
+    init(libraryPath: String) throws {
+        library = try VulkanLibrary(path: libraryPath)
+        let createInstance: PFN_vkCreateInstance = try library.load("vkCreateInstance", nil)
+        var loaderVersion = VulkanVersion.make(1, 0)
+        if let enumerate: PFN_vkEnumerateInstanceVersion = library.loadOptional("vkEnumerateInstanceVersion", nil) {
+            var v: UInt32 = 0
+            if enumerate(&v) == VK_SUCCESS { loaderVersion = v }
+        }
+        let api = loaderVersion >= VulkanVersion.v1_1 ? min(loaderVersion, VulkanVersion.v1_3) : VulkanVersion.make(1, 0)
+        apiVersion = api
+        var created: VkInstance?
+        let result: VkResult = "diffusiond".withCString { name in
+            var app = VkApplicationInfo()
+            app.sType = VK_STRUCTURE_TYPE_APPLICATION_INFO
+            app.pApplicationName = name
+            app.applicationVersion = 1
+            app.pEngineName = name
+            app.engineVersion = 1
+            app.apiVersion = api
+            return withUnsafePointer(to: &app) { appPtr in
+                var info = VkInstanceCreateInfo()
+                info.sType = VK_STRUCTURE_TYPE_INSTANCE_CREATE_INFO
+                info.pApplicationInfo = appPtr
+                return createInstance(&info, nil, &created)
+            }
+        }
+        guard result == VK_SUCCESS, let created else {
+            throw VulkanError.instanceCreationFailed(result: result.rawValue)
+        }
+        instance = created
+        do { fn = try InstanceFunctions(library, created) } catch {
+            if let destroy: PFN_vkDestroyInstance = library.loadOptional("vkDestroyInstance", created) { destroy(created, nil) }
+            throw error
+        }
+    }
+
+    deinit { fn.destroyInstance(instance, nil) }
+
+    func physicalDevices() throws -> [VkPhysicalDevice] {
+        var count: UInt32 = 0
+        try check(fn.enumeratePhysicalDevices(instance, &count, nil), "vkEnumeratePhysicalDevices")
+        var list = [VkPhysicalDevice?](repeating: nil, count: Int(count))
+        try check(fn.enumeratePhysicalDevices(instance, &count, &list), "vkEnumeratePhysicalDevices")
+        return list.prefix(Int(count)).compactMap { $0 }
+    }
+
+    func properties(_ pd: VkPhysicalDevice) -> VkPhysicalDeviceProperties {
+        var p = VkPhysicalDeviceProperties()
+        fn.getPhysicalDeviceProperties(pd, &p)
+        return p
+    }
+
+    /// Index of the first queue family with compute, if any.
+    func computeQueueFamily(_ pd: VkPhysicalDevice) -> UInt32? {
+        var count: UInt32 = 0
+        fn.getPhysicalDeviceQueueFamilyProperties(pd, &count, nil)
+        var families = [VkQueueFamilyProperties](repeating: VkQueueFamilyProperties(), count: Int(count))
+        fn.getPhysicalDeviceQueueFamilyProperties(pd, &count, &families)
+        let computeBit = VK_QUEUE_COMPUTE_BIT.rawValue
+        return families.prefix(Int(count)).firstIndex { $0.queueFlags & computeBit != 0 && $0.queueCount > 0 }
+            .map { UInt32($0) }
+    }
+
+    static func typeName(_ t: VkPhysicalDeviceType) -> String {
+        switch t {
+        case VK_PHYSICAL_DEVICE_TYPE_DISCRETE_GPU: return "discrete-gpu"
+        case VK_PHYSICAL_DEVICE_TYPE_INTEGRATED_GPU: return "integrated-gpu"
+        case VK_PHYSICAL_DEVICE_TYPE_VIRTUAL_GPU: return "virtual-gpu"
+        case VK_PHYSICAL_DEVICE_TYPE_CPU: return "cpu-vulkan"
+        default: return "other"
+        }
+    }
+
+    /// Preference when no index is given: lower is better.
+    static func rank(_ type: String) -> Int {
+        ["discrete-gpu": 0, "integrated-gpu": 1, "virtual-gpu": 2, "other": 3, "cpu-vulkan": 4][type] ?? 3
+    }
+
+    func describe(_ pd: VkPhysicalDevice, index: Int) -> VulkanDeviceDescription {
+        let props = properties(pd)
+        var driver = "driver version \(props.driverVersion)"
+        if props.apiVersion >= VulkanVersion.v1_2, apiVersion >= VulkanVersion.v1_2,
+           let getProps2 = fn.getPhysicalDeviceProperties2 {
+            var driverProps = VkPhysicalDeviceDriverProperties()
+            driverProps.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_DRIVER_PROPERTIES
+            withUnsafeMutablePointer(to: &driverProps) { dp in
+                var p2 = VkPhysicalDeviceProperties2()
+                p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
+                p2.pNext = UnsafeMutableRawPointer(dp)
+                getProps2(pd, &p2)
+            }
+            let name = cString(driverProps.driverName), info = cString(driverProps.driverInfo)
+            if !name.isEmpty { driver = info.isEmpty ? name : "\(name) (\(info))" }
+        }
+        return VulkanDeviceDescription(index: index, name: cString(props.deviceName),
+                                       type: Self.typeName(props.deviceType),
+                                       apiVersion: VulkanVersion.string(props.apiVersion),
+                                       driver: driver, hasComputeQueue: computeQueueFamily(pd) != nil)
+    }
+
+    /// The device `options` select, or the reason there is none.
+    func choose(_ devices: [VulkanDeviceDescription], options: VulkanOptions) throws -> VulkanDeviceDescription {
+        let chosen: VulkanDeviceDescription
+        if let index = options.deviceIndex {
+            guard index >= 0, index < devices.count else {
+                throw VulkanError.deviceIndexOutOfRange(index: index, count: devices.count)
+            }
+            guard devices[index].hasComputeQueue else {
+                throw VulkanError.noComputeDevice(devices: [devices[index].description])
+            }
+            chosen = devices[index]
+        } else {
+            let usable = devices.filter { $0.hasComputeQueue }
+            guard let best = usable.min(by: { Self.rank($0.type) < Self.rank($1.type) }) else {
+                throw VulkanError.noComputeDevice(devices: devices.map { $0.description })
+            }
+            chosen = best
+        }
+        if chosen.type == "cpu-vulkan" && !options.allowCPUDevice {
+            throw VulkanError.cpuDeviceOnly(name: chosen.name)
+        }
+        let parts = chosen.apiVersion.split(separator: ".").compactMap { Int($0) }
+        if parts.count >= 2 && parts[0] == 1 && parts[1] < 1 {
+            throw VulkanError.deviceTooOld(name: chosen.name, version: chosen.apiVersion)
+        }
+        return chosen
+    }
+}

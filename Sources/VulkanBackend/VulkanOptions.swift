@@ -1,0 +1,72 @@
+// VulkanOptions.swift — how to construct the Vulkan backend, and what a probe reports.
+import Foundation
+
+public struct VulkanOptions: Sendable {
+    /// The Vulkan loader to dlopen.
+    public var libraryPath: String
+    /// Index into the enumerated physical devices; nil picks the best (discrete > integrated >
+    /// virtual > CPU).
+    public var deviceIndex: Int?
+    /// Accept a CPU-type device (Mesa lavapipe). `auto` leaves it false, `vulkan` sets it true.
+    public var allowCPUDevice: Bool
+    /// Directory holding the `.comp` shaders; nil searches (see `ShaderLocator`).
+    public var shaderDir: URL?
+    /// SPIR-V cache directory; nil uses $XDG_CACHE_HOME/diffusiond/spirv or ~/.cache/diffusiond/spirv.
+    public var cacheDir: URL?
+    /// glslangValidator to run; nil searches PATH and /usr/bin, /usr/local/bin.
+    public var glslangPath: String?
+    /// Which matmul kernel: `.auto` = shared-memory tiles on GPUs, register blocking only on
+    /// CPU-type devices. Tests force each one to check both on any device.
+    public var matmulKernel: MatmulKernel
+
+    public init(libraryPath: String = "libvulkan.so.1", deviceIndex: Int? = nil, allowCPUDevice: Bool = false,
+                shaderDir: URL? = nil, cacheDir: URL? = nil, glslangPath: String? = nil, matmulKernel: MatmulKernel = .auto) {
+        self.libraryPath = libraryPath; self.deviceIndex = deviceIndex; self.allowCPUDevice = allowCPUDevice
+        self.shaderDir = shaderDir; self.cacheDir = cacheDir; self.glslangPath = glslangPath
+        self.matmulKernel = matmulKernel
+    }
+}
+
+/// The two matmul kernels of shaders/matmul.comp.
+public enum MatmulKernel: String, Sendable, CaseIterable {
+    /// tiled for GPUs on discrete/integrated/virtual GPUs, direct on CPU-type devices
+    case auto
+    /// shared-memory tiles + register blocking (the default on GPUs)
+    case tiled
+    /// register blocking only, operands read from the buffers (-DDIRECT; the default on lavapipe)
+    case direct
+}
+
+/// One physical device as a probe sees it.
+public struct VulkanDeviceDescription: Codable, Equatable, Sendable, CustomStringConvertible {
+    public var index: Int
+    public var name: String
+    /// "discrete-gpu" | "integrated-gpu" | "virtual-gpu" | "cpu-vulkan" | "other"
+    public var type: String
+    /// e.g. "1.3.230"
+    public var apiVersion: String
+    /// driver name and version, e.g. "llvmpipe (Mesa 22.3.6)" or the raw driver version
+    public var driver: String
+    public var hasComputeQueue: Bool
+
+    public var description: String {
+        "#\(index) \(name) [\(type), Vulkan \(apiVersion), driver \(driver)\(hasComputeQueue ? "" : ", no compute queue")]"
+    }
+}
+
+/// What `VulkanComputeBackend.probe` found: the devices, or the reason there are none.
+public struct VulkanProbe: Sendable, CustomStringConvertible {
+    public var devices: [VulkanDeviceDescription]
+    /// Why Vulkan cannot be used at all (loader missing, instance failed); nil when devices were listed.
+    public var error: VulkanError?
+    /// The device `init(options:)` would pick with these options, if any.
+    public var selectedIndex: Int?
+
+    /// One line per device (the selected one marked with *), then the reason Vulkan is not
+    /// usable with these options, if any.
+    public var description: String {
+        var lines = devices.map { ($0.index == selectedIndex ? "* " : "  ") + $0.description }
+        if let error { lines.append(error.description) } else if devices.isEmpty { lines.append("vulkan: no Vulkan device found") }
+        return lines.joined(separator: "\n")
+    }
+}
