@@ -99,3 +99,8 @@ func keyValueTable(_ rows: [[String]]) -> String {
     let w = rows.map { $0[0].count }.max() ?? 0
     return rows.map { $0[0].padding(toLength: w, withPad: " ", startingAt: 0) + "  " + $0[1] }.joined(separator: "\n")
 }
+
+/// Text from the daemon (previews) as this terminal should see it: ANSI colours only on a terminal.
+func forTerminal(_ text: String) -> String {
+    stdoutIsTerminal ? text : text.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+}

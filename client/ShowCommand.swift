@@ -75,7 +75,7 @@ func showCommand(_ argv: [String]) throws -> ExitCode {
         })))
         print("")
     }
-    if let p = s.preview { print(p) }
+    if let p = s.preview { print(forTerminal(p)) }
     return .ok
 }
 

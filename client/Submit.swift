@@ -38,7 +38,7 @@ func submitJob(kind: String, args: ParsedArguments, argv: [String]) throws -> Ex
         throw unexpected(reply)
     }
     let job = s.job
-    if args.json {
+    if args.json || (follow && !stdoutIsTerminal) {   // a script reading events gets JSON from the first line
         printJSON(job)
     } else {
         print("submitted \(job.id) (\(job.kind))" + (follow ? "" : " — watch it with: diffctl follow \(job.id)"))

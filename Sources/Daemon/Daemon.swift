@@ -111,7 +111,7 @@ public final class Daemon: @unchecked Sendable {
             connectionCount += 1
             let number = connectionCount
             let tooMany = openConnections >= Daemon.maxConnections
-            if !tooMany { openConnections += 1 }
+            openConnections += 1   // every connection gets a reader, which counts it down
             lock.unlock()
             let conn = Connection(fd: fd, number: number, peer: peer)
             let groups = policy.allowedGroup == nil ? [] : PeerCredentials.supplementaryGroups(pid: peer.pid)
@@ -121,7 +121,6 @@ public final class Daemon: @unchecked Sendable {
                     : ProtocolError(.permissionDenied, "uid \(peer.uid) may not use this daemon (owner uid \(policy.ownerUID)\(policy.allowedGroup.map { ", group \($0)" } ?? ""))")
                 log.warn("connection refused", ["conn": number, "uid": peer.uid, "pid": peer.pid, "reason": e.message])
                 conn.send(.error(id: nil, e))
-                if !tooMany { lock.lock(); openConnections += 1; lock.unlock() }
                 shutdown(fd, Int32(SHUT_RD))
                 startReader(conn, serveRequests: false)
                 continue

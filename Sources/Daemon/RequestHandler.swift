@@ -9,9 +9,12 @@ final class RequestHandler: @unchecked Sendable {
     let manager: JobManager
     let log: Logger
     let info: () -> DaemonInfo
+    /// policy requests run here, on the requesting connection's thread, on a one-thread CPU backend
+    let policies: PolicyServer
 
     init(manager: JobManager, log: Logger, info: @escaping () -> DaemonInfo) {
         self.manager = manager; self.log = log; self.info = info
+        policies = PolicyServer(backend: JobReports.policyBackend(), modelsDir: URL(fileURLWithPath: manager.store.modelsDir))
     }
 
     func handle(_ frame: Frame, from conn: Connection) {
@@ -91,6 +94,13 @@ final class RequestHandler: @unchecked Sendable {
                 let spec = try JobSpec.decode(JSONValue.object(object).jsonData())
                 let report = try JobReports.schedule(spec)
                 conn.send(Response(id: id, .schedule(ScheduleReply(schedule: ScheduleInfo(report)))))
+            } catch let e as JobError { throw JobManager.protocolError(e) }
+        case .act(let a):
+            do {
+                let r = try policies.act(model: a.model, observation: a.observation.map { Float($0) }, sampler: a.sampler,
+                                         steps: a.steps ?? 10, seed: a.seed ?? 0)
+                conn.send(Response(id: id, .action(ActReply(action: r.action.map { Double($0) }, sampler: r.sampler,
+                                                            steps: r.steps, microseconds: r.microseconds))))
             } catch let e as JobError { throw JobManager.protocolError(e) }
         }
     }

@@ -59,8 +59,9 @@ public enum RequestBody: Equatable, Sendable {
     case models
     case info
     case schedule(ScheduleRequest)
+    case act(ActRequest)
 
-    public static let typeNames = ["hello", "submit", "jobs", "show", "follow", "cancel", "remove", "models", "info", "schedule"]
+    public static let typeNames = ["hello", "submit", "jobs", "show", "follow", "cancel", "remove", "models", "info", "schedule", "act"]
 
     public var typeName: String {
         switch self {
@@ -74,6 +75,7 @@ public enum RequestBody: Equatable, Sendable {
         case .models: return "models"
         case .info: return "info"
         case .schedule: return "schedule"
+        case .act: return "act"
         }
     }
 }
@@ -93,6 +95,7 @@ public struct Request: Encodable, Equatable, Sendable {
         case .show(let p): try p.encode(to: encoder)
         case .follow(let p), .cancel(let p), .remove(let p): try p.encode(to: encoder)
         case .schedule(let p): try p.encode(to: encoder)
+        case .act(let p): try p.encode(to: encoder)
         case .jobs, .models, .info: break
         }
     }
@@ -135,6 +138,7 @@ public struct Request: Encodable, Equatable, Sendable {
         case "models": body = .models
         case "info": body = .info
         case "schedule": body = .schedule(try payload(ScheduleRequest.self))
+        case "act": body = .act(try payload(ActRequest.self))
         default:
             throw ProtocolError(.unknownType, "unknown message type '\(type.prefix(64))' (known types: \(RequestBody.typeNames.joined(separator: ", ")))", field: "type")
         }
@@ -227,6 +231,7 @@ public enum ResponseBody: Equatable, Sendable {
     case models(ModelsReply)
     case info(InfoReply)
     case schedule(ScheduleReply)
+    case action(ActReply)
     case error(ErrorReply)
     case event(EventReply)
     /// a type this client does not know (a newer daemon): ignore it
@@ -244,6 +249,7 @@ public enum ResponseBody: Equatable, Sendable {
         case .models: return "models"
         case .info: return "info"
         case .schedule: return "schedule"
+        case .action: return "action"
         case .error: return "error"
         case .event: return "event"
         case .unknown(let t): return t
@@ -274,6 +280,7 @@ public struct Response: Codable, Equatable, Sendable {
         case .models(let p): try p.encode(to: encoder)
         case .info(let p): try p.encode(to: encoder)
         case .schedule(let p): try p.encode(to: encoder)
+        case .action(let p): try p.encode(to: encoder)
         case .error(let p): try p.encode(to: encoder)
         case .event(let p): try p.encode(to: encoder)
         case .unknown: break
@@ -294,6 +301,7 @@ public struct Response: Codable, Equatable, Sendable {
         case "models": body = .models(try ModelsReply(from: decoder))
         case "info": body = .info(try InfoReply(from: decoder))
         case "schedule": body = .schedule(try ScheduleReply(from: decoder))
+        case "action": body = .action(try ActReply(from: decoder))
         case "error": body = .error(try ErrorReply(from: decoder))
         case "event": body = .event(try EventReply(from: decoder))
         default: body = .unknown(header.type)

@@ -53,6 +53,10 @@ public enum JobReports {
         }
     }
 
+    /// The backend policy requests run on: one CPU thread (one observation is far too small to
+    /// split across threads or to send to a GPU).
+    public static func policyBackend() -> Backend { CPUBackendFactory.make(threads: 1) }
+
     /// Inspect a schedule described by the schedule fields of a spec (schedule, timesteps,
     /// betaStart, betaEnd, zeroTerminalSNR). Throws JobError.invalid on bad values.
     public static func schedule(_ spec: JobSpec) throws -> ScheduleReport {

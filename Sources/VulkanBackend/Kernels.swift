@@ -40,8 +40,14 @@ enum Kernels {
         return list
     }
 
-    /// Invocations per workgroup of the 1-D kernels (a power of two: reductions need it).
-    static let groupSize: UInt32 = 256
+    /// Preferred invocations per workgroup of the 1-D kernels (a power of two: reductions need
+    /// it); devices with a smaller limit get the largest power of two they allow.
+    static let preferredGroupSize: UInt32 = 256
+    static func groupSize(maxInvocations: UInt32, maxSizeX: UInt32) -> UInt32 {
+        var g = preferredGroupSize
+        while g > 1 && (g > maxInvocations || g > maxSizeX) { g /= 2 }
+        return g
+    }
     /// Workgroups of a partial-sum pass (fixed per element count → deterministic order).
     static let maxReductionGroups = 256
     /// Upper bound on workgroups of a grid-stride kernel.
@@ -65,10 +71,12 @@ struct MatmulTiling: Equatable {
     /// memory. CPU implementations (lavapipe) run a workgroup's invocations as SIMD lanes and
     /// pay heavily for barriers: there the direct kernel with 8×8 register blocks (64×64 tiles;
     /// measured ~2 GFLOP/s on lavapipe vs ~0.3 for the shared-memory kernel).
-    static func forDevice(type: String, kernel: MatmulKernel) -> MatmulTiling {
+    /// Devices allowing fewer than 256 invocations per workgroup (the Vulkan minimum is 128) get
+    /// 16×8 workgroups for the tiled kernel (8×8 below 128).
+    static func forDevice(type: String, kernel: MatmulKernel, maxInvocations: UInt32) -> MatmulTiling {
         let direct = kernel == .direct || (kernel == .auto && type == "cpu-vulkan")
-        return direct
-            ? MatmulTiling(direct: true, wgX: 8, wgY: 8, regM: 8, regN: 8, tileK: 8)
-            : MatmulTiling(direct: false, wgX: 16, wgY: 16, regM: 4, regN: 4, tileK: 16)
+        if direct { return MatmulTiling(direct: true, wgX: 8, wgY: 8, regM: 8, regN: 8, tileK: 8) }
+        let wgY: UInt32 = maxInvocations >= 256 ? 16 : maxInvocations >= 128 ? 8 : 4
+        return MatmulTiling(direct: false, wgX: 16, wgY: wgY, regM: 4, regN: 4, tileK: 16)
     }
 }

@@ -14,11 +14,15 @@ final class Pipelines: @unchecked Sendable {
     private var spirv: [ShaderVariant: [UInt32]]
     private var pipelines: [ShaderVariant: VkPipeline] = [:]
     private var specializations: [ShaderVariant: [UInt32]]
+    /// specialization constants of variants without their own entry (the 1-D workgroup size)
+    private let defaultSpecialization: [UInt32]
 
-    init(device: VulkanDevice, spirv: [ShaderVariant: [UInt32]], specializations: [ShaderVariant: [UInt32]]) throws {
+    init(device: VulkanDevice, spirv: [ShaderVariant: [UInt32]], specializations: [ShaderVariant: [UInt32]],
+         defaultSpecialization: [UInt32]) throws {
         self.device = device
         self.spirv = spirv
         self.specializations = specializations
+        self.defaultSpecialization = defaultSpecialization
         let fn = device.fn, dev = device.device
         var bindings = (0..<Self.maxBindings).map { i -> VkDescriptorSetLayoutBinding in
             var b = VkDescriptorSetLayoutBinding()
@@ -92,7 +96,7 @@ final class Pipelines: @unchecked Sendable {
         guard let module else { throw VulkanError.deviceError(call: "vkCreateShaderModule", result: -3) }
         defer { fn.destroyShaderModule(dev, module, nil) }
 
-        var specValues = specializations[variant] ?? [Kernels.groupSize]
+        var specValues = specializations[variant] ?? defaultSpecialization
         var entries = specValues.indices.map { i -> VkSpecializationMapEntry in
             VkSpecializationMapEntry(constantID: UInt32(i), offset: UInt32(i * 4), size: 4)
         }

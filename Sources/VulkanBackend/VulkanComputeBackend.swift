@@ -21,6 +21,8 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
     let pipelines: Pipelines
     let stream: CommandStream
     let tiling: MatmulTiling
+    /// invocations per workgroup of the 1-D kernels
+    let groupSize: UInt32
     /// Per-workgroup partial sums of the two-pass reductions.
     let partials: RawBuffer
     let lock = NSLock()
@@ -31,6 +33,8 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
     public let deviceDescription: VulkanDeviceDescription
     /// Where the shaders were found.
     public var shaderDirectory: URL { compiler.shaderDir }
+    /// Invocations per workgroup of the 1-D kernels, and the matmul workgroup (x, y).
+    public var workgroupShapes: (oneD: Int, matmulX: Int, matmulY: Int) { (Int(groupSize), Int(tiling.wgX), Int(tiling.wgY)) }
     /// The matmul kernel in use (never `.auto`).
     public var matmulKernel: MatmulKernel { tiling.direct ? .direct : .tiled }
     /// Shader variants compiled at start-up / loaded from the SPIR-V cache.
@@ -52,7 +56,14 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
         let glslang = try ShaderLocator.glslang(explicit: options.glslangPath)
         compiler = try ShaderCompiler(shaderDir: shaderDir, cacheDir: ShaderLocator.cacheDirectory(explicit: options.cacheDir),
                                       glslang: glslang)
-        tiling = MatmulTiling.forDevice(type: chosen.type, kernel: options.matmulKernel)
+        let limits = instance.properties(physical[chosen.index]).limits
+        guard limits.maxPerStageDescriptorStorageBuffers >= UInt32(Pipelines.maxBindings) else {
+            throw VulkanError.deviceLimits(name: chosen.name, reason: "\(limits.maxPerStageDescriptorStorageBuffers) storage buffers per shader stage, \(Pipelines.maxBindings) needed")
+        }
+        var maxInvocations = limits.maxComputeWorkGroupInvocations
+        if let cap = options.maxWorkgroupInvocations { maxInvocations = min(maxInvocations, UInt32(max(cap, 64))) }
+        groupSize = Kernels.groupSize(maxInvocations: maxInvocations, maxSizeX: limits.maxComputeWorkGroupSize.0)
+        tiling = MatmulTiling.forDevice(type: chosen.type, kernel: options.matmulKernel, maxInvocations: maxInvocations)
         let variants = Kernels.all(direct: tiling.direct)
         let spirv = try compiler.compileAll(variants)
 
@@ -60,7 +71,7 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
         deviceDescription = chosen
         var specs: [ShaderVariant: [UInt32]] = [:]
         for variant in variants where variant.file == "matmul" { specs[variant] = tiling.specialization }
-        pipelines = try Pipelines(device: device, spirv: spirv, specializations: specs)
+        pipelines = try Pipelines(device: device, spirv: spirv, specializations: specs, defaultSpecialization: [groupSize])
         stream = try CommandStream(device: device, pipelines: pipelines)
         partials = try RawBuffer(device: device, bytes: Kernels.maxReductionGroups * 4, hostVisible: false)
     }
@@ -108,7 +119,7 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
 
     /// Workgroups for a grid-stride kernel over `n` items.
     func groups(_ n: Int) -> (UInt32, UInt32, UInt32) {
-        let g = (n + Int(Kernels.groupSize) - 1) / Int(Kernels.groupSize)
+        let g = (n + Int(groupSize) - 1) / Int(groupSize)
         return (UInt32(min(g, Int(Kernels.maxGroups))), 1, 1)
     }
 

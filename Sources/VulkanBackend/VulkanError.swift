@@ -18,6 +18,8 @@ public enum VulkanError: Error, CustomStringConvertible, Equatable, Sendable {
     case cpuDeviceOnly(name: String)
     /// The device supports only Vulkan 1.0; the shaders target Vulkan 1.1.
     case deviceTooOld(name: String, version: String)
+    /// The device's limits are below what the shaders need.
+    case deviceLimits(name: String, reason: String)
     /// No shader directory with the .comp files was found.
     case shadersNotFound(searched: [String])
     /// glslangValidator could not be found or run.
@@ -50,6 +52,8 @@ public enum VulkanError: Error, CustomStringConvertible, Equatable, Sendable {
             return "vulkan: only a CPU-type device (\(name)) is available; it is slower than the CPU backend and is used only with backend = vulkan"
         case let .deviceTooOld(name, version):
             return "vulkan: device \(name) supports Vulkan \(version); Vulkan 1.1 is required"
+        case let .deviceLimits(name, reason):
+            return "vulkan: device \(name) is too limited: \(reason)"
         case let .shadersNotFound(searched):
             return "vulkan: shader directory not found (looked in: \(searched.joined(separator: ", "))); set shader_dir or DIFFUSIOND_SHADER_DIR"
         case let .glslangMissing(searched):

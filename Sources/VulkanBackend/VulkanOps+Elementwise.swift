@@ -40,7 +40,7 @@ extension VulkanComputeBackend {
 
     /// Workgroups of a partial-sum pass over n elements.
     func reductionGroups(_ n: Int) -> Int {
-        max(1, min(Kernels.maxReductionGroups, (n + Int(Kernels.groupSize) - 1) / Int(Kernels.groupSize)))
+        max(1, min(Kernels.maxReductionGroups, (n + Int(groupSize) - 1) / Int(groupSize)))
     }
 
     // x (N), out (1)

@@ -18,12 +18,16 @@ public struct VulkanOptions: Sendable {
     /// Which matmul kernel: `.auto` = shared-memory tiles on GPUs, register blocking only on
     /// CPU-type devices. Tests force each one to check both on any device.
     public var matmulKernel: MatmulKernel
+    /// Caps invocations per workgroup below the device's limit (tests use 128, the smallest
+    /// limit Vulkan allows, to check the small-workgroup shapes on any device); nil = no cap.
+    public var maxWorkgroupInvocations: Int?
 
     public init(libraryPath: String = "libvulkan.so.1", deviceIndex: Int? = nil, allowCPUDevice: Bool = false,
-                shaderDir: URL? = nil, cacheDir: URL? = nil, glslangPath: String? = nil, matmulKernel: MatmulKernel = .auto) {
+                shaderDir: URL? = nil, cacheDir: URL? = nil, glslangPath: String? = nil, matmulKernel: MatmulKernel = .auto,
+                maxWorkgroupInvocations: Int? = nil) {
         self.libraryPath = libraryPath; self.deviceIndex = deviceIndex; self.allowCPUDevice = allowCPUDevice
         self.shaderDir = shaderDir; self.cacheDir = cacheDir; self.glslangPath = glslangPath
-        self.matmulKernel = matmulKernel
+        self.matmulKernel = matmulKernel; self.maxWorkgroupInvocations = maxWorkgroupInvocations
     }
 }
 

@@ -109,6 +109,24 @@ import Glibc
         #expect(list.jobs.isEmpty)
     }
 
+    @Test func maxJobsBoundsHowManyRunAtOnce() throws {
+        let d = try DaemonProcess(extraArgs: ["--max-jobs", "2"])
+        defer { d.cleanup() }
+        try d.start()
+        let c = try d.connect()
+        let ids = try (0..<3).map { try submit(c, trainSpec(name: "m\($0)", steps: 1_000_000)).id }
+        _ = try follow(d, ids[0]) { $0.kind == "progress" }
+        _ = try follow(d, ids[1]) { $0.kind == "progress" }
+        guard case .jobs(let list) = try c.call(.jobs, timeout: 30) else { Issue.record("jobs failed"); return }
+        #expect(list.jobs.map(\.state) == [.running, .running, .queued])
+        guard case .info(let info) = try c.call(.info, timeout: 30) else { Issue.record("info failed"); return }
+        #expect(info.info.maxJobs == 2 && info.info.jobCounts == ["running": 2, "queued": 1])
+        _ = try c.call(.cancel(JobRequest(job: ids[0])), timeout: 30)
+        #expect(try follow(d, ids[0]).events.last?.state == .cancelled)
+        _ = try follow(d, ids[2]) { $0.kind == "progress" }   // the queued one starts when a slot frees
+        for id in ids.dropFirst() { _ = try c.call(.cancel(JobRequest(job: id)), timeout: 30) }
+    }
+
     @Test func sigtermCheckpointsAndTheJobResumesOnRestart() throws {
         let d = try DaemonProcess()
         defer { d.cleanup() }

@@ -173,8 +173,8 @@ func runAs(_ priv: [String], _ exe: String, _ args: [String]) throws -> CLIResul
     p.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
     p.arguments = priv + [exe] + args
     p.currentDirectoryURL = URL(fileURLWithPath: "/")
-    FileManager.default.createFile(atPath: dir + "/out", contents: nil)
-    FileManager.default.createFile(atPath: dir + "/err", contents: nil)
+    _ = FileManager.default.createFile(atPath: dir + "/out", contents: nil)
+    _ = FileManager.default.createFile(atPath: dir + "/err", contents: nil)
     p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/out"))
     p.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: dir + "/err"))
     try p.run()

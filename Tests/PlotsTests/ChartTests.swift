@@ -282,3 +282,15 @@ import Testing
         #expect(try TestPNG.decode(try Data(contentsOf: dir.appendingPathComponent("h.png"))).width == 640)
     }
 }
+
+@Suite struct TitleTests {
+    @Test func longTitlesShrinkThenAreCut() throws {
+        let medium = String(repeating: "m", count: 80)
+        let fig = try Charts.histogram1D([HistogramSeries(name: "d", values: [1.0])], title: medium)
+        let title = try #require(try ParsedSVG(fig.svg).all("text").first { $0.text == medium })
+        #expect(Double(title.attributes["font-size"] ?? "15")! < 15)
+        let long = String(repeating: "x", count: 400)
+        let cut = try ParsedSVG(try Charts.histogram1D([HistogramSeries(name: "d", values: [1.0])], title: long).svg)
+        #expect(cut.texts.contains { $0.hasPrefix("xxx") && $0.hasSuffix("...") && $0.count < 120 })
+    }
+}

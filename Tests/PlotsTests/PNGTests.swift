@@ -64,11 +64,11 @@ import Testing
 
     @Test func checksumsMatchReferenceValues() {
         // CRC-32 and Adler-32 check values of "123456789" and of "Wikipedia"
-        #expect(CRC32.checksum(Array("123456789".utf8)) == 0xCBF4_3926)
-        #expect(Adler32.checksum(Array("Wikipedia".utf8)) == 0x11E6_0398)
+        #expect(PNGEncoder.crc32(Array("123456789".utf8)) == 0xCBF4_3926)
+        #expect(Deflate.adler32(Array("Wikipedia".utf8)) == 0x11E6_0398)
         let big = [UInt8](repeating: 0xff, count: 100_000)
-        #expect(Adler32.checksum(big) == TestPNG.adler(big))
-        #expect(CRC32.checksum(big) == TestPNG.bitwiseCRC(big))
+        #expect(Deflate.adler32(big) == TestPNG.adler(big))
+        #expect(PNGEncoder.crc32(big) == TestPNG.bitwiseCRC(big))
     }
 
     @Test func badInputIsAnError() {
@@ -114,5 +114,27 @@ import Testing
         // "I" (cell 2, starting at x = 7): top bar .###. → x 8...10 on row y = 1
         #expect((8...10).allSatisfy { canvas.pixel(x: $0, y: 1) == .black })
         #expect(canvas.pixel(x: 7, y: 1) == .white)
+    }
+}
+
+@Suite struct BitmapFontTests {
+    static func render(_ s: String) -> [UInt8] {
+        var c = RasterCanvas(width: 8, height: 12)
+        c.drawText(s, x: 1, y: 8, .black)
+        return c.pixels
+    }
+
+    @Test func everyPrintableASCIICharacterHasItsOwnGlyph() {
+        let box = Self.render("\u{1F600}")  // no glyph: the fallback box
+        var seen: [[UInt8]: Character] = [:]
+        for v in 33...126 {
+            let ch = Character(Unicode.Scalar(UInt8(v)))
+            let px = Self.render(String(ch))
+            #expect(px != box, "'\(ch)' has no glyph")
+            if let other = seen[px] { Issue.record("'\(ch)' draws the same as '\(other)'") }
+            seen[px] = ch
+        }
+        #expect(Self.render(" ") == RasterCanvas(width: 8, height: 12).pixels)
+        #expect(Self.render("√ᾱ−") != Self.render("\u{1F600}\u{1F600}\u{1F600}"))
     }
 }

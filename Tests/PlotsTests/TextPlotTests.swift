@@ -96,3 +96,16 @@ import Testing
         #expect(bad == "n │   nan")
     }
 }
+
+@Suite struct TextLineSmoothingTests {
+    @Test func smoothingFlattensNoise() {
+        let noisy = (0..<200).map { $0 % 2 == 0 ? 1.0 : 3.0 }
+        let raw = TextPlot.line([TextPlot.LineSeries(name: "", y: noisy)], width: 20, height: 2, useColor: false)
+        let smooth = TextPlot.line([TextPlot.LineSeries(name: "", y: noisy)], width: 20, height: 2,
+                                   smoothing: .movingAverage(2), useColor: false)
+        #expect(raw.hasPrefix("3 ┤"))
+        // after the first point every 2-point mean is 2, so the y range shrinks to 1...2
+        #expect(smooth.hasPrefix("2 ┤"))
+        #expect(smooth.contains("1 ┤"))
+    }
+}

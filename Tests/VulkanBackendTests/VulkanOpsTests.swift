@@ -253,6 +253,32 @@ struct VulkanOpsTests {
         #expect(t.vk.read(kat.0).map { $0.bitPattern } == [0x6627e8d5, 0xe169c58d, 0xbc57ac4c, 0x9b00dbd8])
     }
 
+    @Test("128-invocation workgroups (the Vulkan minimum limit): matmul, reductions and elementwise ops")
+    func smallWorkgroups() throws {
+        var options = VulkanTestEnv.options()
+        options.matmulKernel = .tiled
+        options.maxWorkgroupInvocations = 128
+        _ = try VulkanTestEnv.require()
+        let t = Twin(vk: try VulkanComputeBackend(options: options))
+        #expect(t.vk.workgroupShapes == (128, 16, 8))
+        let (m, n, k) = (45, 70, 33)
+        let a = try t.make(randomValues(m * k, seed: 40)), b = try t.make(randomValues(k * n, seed: 41))
+        let c = try t.make(randomValues(m * n, seed: 42))
+        t.vk.matmul(a.0, b.0, c.0, m: m, n: n, k: k, transA: false, transB: true, alpha: 1.5, beta: 0.5)
+        t.ref.matmul(a.1, b.1, c.1, m: m, n: n, k: k, transA: false, transB: true, alpha: 1.5, beta: 0.5)
+        var (g, w) = t.whole(c); expectClose(g, w, abs: 1e-4, rel: 1e-4, "matmul 16×8 workgroups")
+        let x = try t.make(randomValues(70_001, seed: 43)), out = try t.make([.nan])
+        t.vk.sumOfSquares(x.0, out: out.0); t.ref.sumOfSquares(x.1, out: out.1)
+        (g, w) = t.whole(out); expectClose(g, w, abs: 1e-6, rel: 2e-5, "sumOfSquares, 128-wide groups")
+        let dp = try t.make([Float](repeating: .nan, count: 70_001)), loss = try t.make([.nan])
+        let y = try t.make(randomValues(70_001, seed: 44))
+        t.vk.mseLoss(pred: x.0, target: y.0, dPred: dp.0, lossOut: loss.0)
+        t.ref.mseLoss(pred: x.1, target: y.1, dPred: dp.1, lossOut: loss.1)
+        (g, w) = t.whole(loss); expectClose(g, w, abs: 1e-7, rel: 2e-5, "mseLoss, 128-wide groups")
+        t.vk.axpby(a: 2, x: x.0, b: -1, y: x.0, out: dp.0); t.ref.axpby(a: 2, x: x.1, b: -1, y: x.1, out: dp.1)
+        (g, w) = t.whole(dp); expectClose(g, w, "axpby, 128-wide groups")
+    }
+
     @Test("uploads and downloads larger than the staging ring, interleaved with ops")
     func largeTransfers() throws {
         let vk = try VulkanTestEnv.require()

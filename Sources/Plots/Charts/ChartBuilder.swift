@@ -30,7 +30,13 @@ struct ChartBuilder {
         figure = Figure(width: width, height: height)
         figure.title = title
         if !title.isEmpty {
-            add(.text(title, at: Point(width / 2, 24), size: Self.titleSize, anchor: .middle, color: .text, bold: true, rotated: false))
+            // long titles shrink (down to 10) and are then cut with "..."
+            let room = width - 16
+            let size = max(10, min(Self.titleSize, room / (0.62 * Double(title.count))))
+            var shown = title
+            let fits = Int(room / (0.62 * size))
+            if shown.count > fits { shown = String(shown.prefix(max(1, fits - 3))) + "..." }
+            add(.text(shown, at: Point(width / 2, 24), size: size, anchor: .middle, color: .text, bold: true, rotated: false))
         }
     }
 
@@ -185,7 +191,7 @@ struct ChartBuilder {
     mutating func legend(_ entries: [LegendEntry], in p: Panel, size: Double = legendSize) {
         guard !entries.isEmpty else { return }
         let rowH = size + 6
-        let w = 34 + (entries.map { Self.textWidth($0.name, size: size) }.max() ?? 0)
+        let w = 40 + (entries.map { Self.textWidth($0.name, size: size) * 1.08 }.max() ?? 0)
         let h = Double(entries.count) * rowH + 8
         let r = p.rect
         let corners = [Point(r.x + r.w - w - 8, r.y + 8), Point(r.x + 8, r.y + 8),

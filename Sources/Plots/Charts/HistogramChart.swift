@@ -22,7 +22,7 @@ public struct Histogram: Equatable, Sendable {
         for v in values {
             guard v.isFinite else { skipped += 1; continue }
             guard v >= lo && v <= hi else { continue }
-            counts[min(n - 1, max(0, Int((v - lo) / (hi - lo) * Double(n))))] += 1
+            counts[min(n - 1, max(0, clampInt((v - lo) / (hi - lo) * Double(n))))] += 1
             total += 1
         }
     }

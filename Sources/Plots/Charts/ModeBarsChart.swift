@@ -42,7 +42,7 @@ extension Charts {
                 let y0 = p.py(max(0, v)), y1 = p.py(min(0, v))
                 b.add(.rect(Rect(x: x0, y: y0, w: x1 - x0, h: y1 - y0), fill: color, stroke: nil, strokeWidth: 0))
                 if n <= 16 {
-                    b.add(.text(NumberFormat.short(v, digits: 3), at: Point((x0 + x1) / 2, y0 - 3), size: 8.5, anchor: .middle,
+                    b.add(.text(NumberFormat.short(v, digits: n <= 6 ? 3 : 2), at: Point((x0 + x1) / 2, y0 - 3), size: 8.5, anchor: .middle,
                                 color: .text, bold: false, rotated: false))
                 }
                 b.note([Point((x0 + x1) / 2, y0), Point((x0 + x1) / 2, (y0 + y1) / 2)], in: p)

@@ -3,7 +3,7 @@
 import Foundation
 
 /// How values map onto an axis.
-public enum AxisScale: String, Sendable {
+enum AxisScale: String, Sendable {
     case linear, log
 }
 
@@ -41,6 +41,9 @@ struct Axis {
     static func linear(lo inLo: Double, hi inHi: Double, pad: Double = 0.04, targetTicks: Int = 6) -> Axis {
         var lo = inLo, hi = inHi
         if !(lo.isFinite && hi.isFinite) || lo > hi { lo = 0; hi = 1 }
+        // keep the span finite (±1e308 would overflow it); such data is drawn squeezed, not crashed
+        let limit = Double.greatestFiniteMagnitude / 4
+        lo = max(-limit, lo); hi = min(limit, hi)
         if hi - lo <= max(abs(lo), abs(hi)) * 1e-12 {
             let half = max(abs(lo) * 0.1, 1) * 0.5
             lo -= half; hi += half
@@ -51,7 +54,7 @@ struct Axis {
         var axis = Axis(lo: lo, hi: hi, scale: .linear)
         let step = niceStep((hi - lo) / Double(max(1, targetTicks)))
         var k = (lo / step).rounded(.up)
-        while k * step <= hi + step * 1e-9 {
+        while k * step <= hi + step * 1e-9 && axis.ticks.count < 50 {
             let v = k * step
             axis.ticks.append(abs(v) < step * 1e-9 ? 0 : v)
             k += 1

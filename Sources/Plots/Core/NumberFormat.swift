@@ -6,7 +6,7 @@ enum NumberFormat {
     /// A coordinate with one decimal: "12.3", "-0.5", "40". Compact and exact enough for SVG.
     static func coord(_ v: Double) -> String {
         guard v.isFinite else { return "0" }
-        let t = Int((v * 10).rounded())
+        let t = clampInt((v * 10).rounded())
         if t % 10 == 0 { return String(t / 10) }
         let sign = t < 0 ? "-" : ""
         let a = abs(t)
@@ -26,20 +26,24 @@ enum NumberFormat {
         if abs(v) < step * 1e-9 { return "0" }
         let mag = max(abs(v), step)
         if mag >= 1e5 || step < 1e-4 { return scientific(v, step: step) }
-        let decimals = max(0, Int(-floor(log10(step) + 1e-9)))
+        let decimals = max(0, clampInt(-floor(log10(step) + 1e-9)))
         return fixed(v, decimals: min(decimals, 6))
     }
 
     /// "2e-5", "1.5e6": mantissa digits enough to tell neighbours `step` apart.
     static func scientific(_ v: Double, step: Double) -> String {
         guard v != 0 else { return "0" }
-        let e = Int(floor(log10(abs(v))))
-        let mant = v / pow(10, Double(e))
-        let stepMant = step / pow(10, Double(e))
-        let decimals = stepMant >= 1 ? 0 : min(3, max(0, Int(-floor(log10(stepMant) + 1e-9))))
+        let e = clampInt(floor(log10(abs(v))))
+        let mant = scaled(v, e), stepMant = scaled(step, e)
+        let decimals = stepMant >= 1 || !(stepMant > 0) ? 0 : min(3, max(0, clampInt(-floor(log10(stepMant) + 1e-9))))
         var m = fixed(mant, decimals: decimals)
         if m.contains(".") { while m.hasSuffix("0") { m.removeLast() }; if m.hasSuffix(".") { m.removeLast() } }
         return "\(m)e\(e)"
+    }
+
+    /// v / 10^e without overflow or underflow of 10^e near the ends of Double.
+    static func scaled(_ v: Double, _ e: Int) -> Double {
+        e < -290 ? (v * 1e300) / pow(10, Double(e + 300)) : v / pow(10, Double(e))
     }
 
     /// A value for a label with about `digits` significant digits: "0.0123", "1.23e-5", "4210".
@@ -50,7 +54,7 @@ enum NumberFormat {
         if a >= 1e5 || a < 1e-3 {
             return scientific(v, step: a * pow(10, Double(1 - digits)))
         }
-        let e = Int(floor(log10(a)))
+        let e = clampInt(floor(log10(a)))
         let decimals = max(0, digits - 1 - e)
         var s = fixed(v, decimals: decimals)
         if s.contains(".") { while s.hasSuffix("0") { s.removeLast() }; if s.hasSuffix(".") { s.removeLast() } }
@@ -63,4 +67,12 @@ enum NumberFormat {
         if e < 0 && e >= -3 { return "0." + String(repeating: "0", count: -e - 1) + "1" }
         return "1e\(e)"
     }
+}
+
+/// `Int(v)` that cannot trap: NaN → 0, magnitudes beyond ±1e9 clamped (pixel and bin indices
+/// never need more; absurd input must not crash a chart).
+@inline(__always)
+func clampInt(_ v: Double) -> Int {
+    guard !v.isNaN else { return 0 }
+    return Int(max(-1e9, min(1e9, v)))
 }

@@ -36,7 +36,7 @@ public enum Deflate {
     public static func zlib(_ data: [UInt8], mode: DeflateMode = .fixedHuffman) -> [UInt8] {
         var out: [UInt8] = [0x78, 0x01]
         out += mode == .stored ? stored(data) : fixedHuffman(data)
-        let adler = Adler32.checksum(data)
+        let adler = adler32(data)
         out += [UInt8(adler >> 24), UInt8((adler >> 16) & 0xff), UInt8((adler >> 8) & 0xff), UInt8(adler & 0xff)]
         return out
     }

@@ -65,7 +65,7 @@ public enum PNGEncoder {
         out.append(contentsOf: bigEndian(UInt32(payload.count)))
         out.append(contentsOf: typeBytes)
         out.append(contentsOf: payload)
-        out.append(contentsOf: bigEndian(CRC32.update(CRC32.checksum(typeBytes), payload)))
+        out.append(contentsOf: bigEndian(crc32(payload, continuing: crc32(typeBytes))))
     }
 
     /// Prefixes each row with a filter byte, picking the filter whose output has the smallest
@@ -73,34 +73,47 @@ public enum PNGEncoder {
     static func filterRows(width: Int, height: Int, pixels: [UInt8], bpp: Int) -> [UInt8] {
         let stride = width * bpp
         var out = [UInt8](repeating: 0, count: height * (stride + 1))
-        var candidate = [[UInt8]](repeating: [UInt8](repeating: 0, count: stride), count: 5)
+        let zeros = [UInt8](repeating: 0, count: stride)
         pixels.withUnsafeBufferPointer { px in
-            for y in 0..<height {
-                let row = y * stride, up = (y - 1) * stride
-                var best = 0, bestScore = Int.max
-                for f in 0..<5 {
-                    var score = 0
-                    for i in 0..<stride {
-                        let x = Int(px[row + i])
-                        let a = i >= bpp ? Int(px[row + i - bpp]) : 0
-                        let b = y > 0 ? Int(px[up + i]) : 0
-                        let c = (i >= bpp && y > 0) ? Int(px[up + i - bpp]) : 0
-                        let pred: Int
-                        switch f {
-                        case 0: pred = 0
-                        case 1: pred = a
-                        case 2: pred = b
-                        case 3: pred = (a + b) / 2
-                        default: pred = paeth(a, b, c)
+            zeros.withUnsafeBufferPointer { zero in
+                out.withUnsafeMutableBufferPointer { o in
+                    for y in 0..<height {
+                        let row = UnsafeBufferPointer(rebasing: px[(y * stride)..<((y + 1) * stride)])
+                        let up = y > 0 ? UnsafeBufferPointer(rebasing: px[((y - 1) * stride)..<(y * stride)]) : zero
+                        @inline(__always) func filtered(_ f: Int, _ i: Int) -> UInt8 {
+                            let x = row[i]
+                            let a = i >= bpp ? row[i - bpp] : 0
+                            let b = up[i]
+                            switch f {
+                            case 0: return x
+                            case 1: return x &- a
+                            case 2: return x &- b
+                            case 3: return x &- UInt8((Int(a) + Int(b)) >> 1)
+                            default:
+                                let c = i >= bpp ? up[i - bpp] : 0
+                                return x &- UInt8(paeth(Int(a), Int(b), Int(c)))
+                            }
                         }
-                        let v = UInt8(truncatingIfNeeded: x - pred)
-                        candidate[f][i] = v
-                        score += v < 128 ? Int(v) : 256 - Int(v)
+                        // one pass scores all five filters
+                        var sums = (0, 0, 0, 0, 0)
+                        @inline(__always) func cost(_ v: UInt8) -> Int { v < 128 ? Int(v) : 256 - Int(v) }
+                        for i in 0..<stride {
+                            let x = row[i], b = up[i]
+                            let a = i >= bpp ? row[i - bpp] : 0, c = i >= bpp ? up[i - bpp] : 0
+                            sums.0 += cost(x)
+                            sums.1 += cost(x &- a)
+                            sums.2 += cost(x &- b)
+                            sums.3 += cost(x &- UInt8((Int(a) + Int(b)) >> 1))
+                            sums.4 += cost(x &- UInt8(paeth(Int(a), Int(b), Int(c))))
+                        }
+                        let scores = [sums.0, sums.1, sums.2, sums.3, sums.4]
+                        var best = 0
+                        for f in 1..<5 where scores[f] < scores[best] { best = f }
+                        let base = y * (stride + 1)
+                        o[base] = UInt8(best)
+                        for i in 0..<stride { o[base + 1 + i] = filtered(best, i) }
                     }
-                    if score < bestScore { bestScore = score; best = f }
                 }
-                out[y * (stride + 1)] = UInt8(best)
-                for i in 0..<stride { out[y * (stride + 1) + 1 + i] = candidate[best][i] }
             }
         }
         return out

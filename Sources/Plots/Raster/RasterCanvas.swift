@@ -67,7 +67,7 @@ public struct RasterCanvas {
     public mutating func fillCircle(cx: Double, cy: Double, radius: Double, _ color: RGBA) {
         guard cx.isFinite, cy.isFinite else { return }
         let r = max(radius, 0.5)
-        let x0 = Int(floor(cx - r)), x1 = Int(ceil(cx + r)), y0 = Int(floor(cy - r)), y1 = Int(ceil(cy + r))
+        let x0 = clampInt(floor(cx - r)), x1 = clampInt(ceil(cx + r)), y0 = clampInt(floor(cy - r)), y1 = clampInt(ceil(cy + r))
         var any = false
         for y in y0...y1 {
             let dy = Double(y) + 0.5 - cy
@@ -76,7 +76,7 @@ public struct RasterCanvas {
                 if dx * dx + dy * dy <= r * r { blend(x: x, y: y, color); any = true }
             }
         }
-        if !any { blend(x: Int(floor(cx)), y: Int(floor(cy)), color) }
+        if !any { blend(x: clampInt(floor(cx)), y: clampInt(floor(cy)), color) }
     }
 
     /// A straight line from (x0, y0) to (x1, y1) in pixel coordinates, `thickness` pixels wide
@@ -95,8 +95,8 @@ public struct RasterCanvas {
         let length = (dx * dx + dy * dy).squareRoot()
         // keep absurd coordinates (far outside the canvas) from looping forever
         guard length < 1e6 else { return }
-        let steps = max(1, Int(ceil(max(abs(dx), abs(dy)))))
-        let pen = max(1, Int(thickness.rounded()))
+        let steps = max(1, clampInt(ceil(max(abs(dx), abs(dy)))))
+        let pen = max(1, min(64, clampInt(thickness.rounded())))
         let lo = -(pen - 1) / 2
         var painted = Set<Int>()
         let singlePass = color.a == 255
@@ -106,7 +106,7 @@ public struct RasterCanvas {
                 let pos = (phase + f * length).truncatingRemainder(dividingBy: dash.on + dash.off)
                 if pos >= dash.on { continue }
             }
-            let px = Int(floor(x0 + dx * f)), py = Int(floor(y0 + dy * f))
+            let px = clampInt(floor(x0 + dx * f)), py = clampInt(floor(y0 + dy * f))
             for oy in lo..<(lo + pen) {
                 for ox in lo..<(lo + pen) {
                     let x = px + ox, y = py + oy
@@ -124,7 +124,7 @@ public struct RasterCanvas {
         let n = min(xs.count, ys.count)
         guard n >= 3 else { return }
         guard let ymin = ys.prefix(n).min(), let ymax = ys.prefix(n).max(), ymin.isFinite, ymax.isFinite else { return }
-        let ya = max(clip.y0, Int(floor(ymin))), yb = min(clip.y1 - 1, Int(ceil(ymax)))
+        let ya = max(clip.y0, clampInt(floor(ymin))), yb = min(clip.y1 - 1, clampInt(ceil(ymax)))
         guard ya <= yb else { return }
         for y in ya...yb {
             let sy = Double(y) + 0.5
@@ -139,7 +139,7 @@ public struct RasterCanvas {
             crossings.sort()
             var k = 0
             while k + 1 < crossings.count {
-                let xa = max(clip.x0, Int(ceil(crossings[k] - 0.5))), xb = min(clip.x1 - 1, Int(floor(crossings[k + 1] - 0.5)))
+                let xa = max(clip.x0, clampInt(ceil(crossings[k] - 0.5))), xb = min(clip.x1 - 1, clampInt(floor(crossings[k + 1] - 0.5)))
                 if xa <= xb { for x in xa...xb { blend(x: x, y: y, color) } }
                 k += 2
             }

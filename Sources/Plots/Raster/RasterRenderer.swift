@@ -6,17 +6,17 @@ import Foundation
 enum RasterRenderer {
     static func render(_ figure: Figure, scale: Int) -> RasterCanvas {
         let k = Double(scale)
-        var canvas = RasterCanvas(width: Int((figure.width * k).rounded()), height: Int((figure.height * k).rounded()))
+        var canvas = RasterCanvas(width: clampInt((figure.width * k).rounded()), height: clampInt((figure.height * k).rounded()))
         var clips: [(x0: Int, y0: Int, x1: Int, y1: Int)] = []
         var phase = 0.0
         let dash = (on: 6 * k, off: 4 * k)
         for item in figure.items {
             switch item {
             case let .rect(r, fill, stroke, sw):
-                let x = Int((r.x * k).rounded()), y = Int((r.y * k).rounded())
-                let w = Int(((r.x + r.w) * k).rounded()) - x, h = Int(((r.y + r.h) * k).rounded()) - y
+                let x = clampInt((r.x * k).rounded()), y = clampInt((r.y * k).rounded())
+                let w = clampInt(((r.x + r.w) * k).rounded()) - x, h = clampInt(((r.y + r.h) * k).rounded()) - y
                 if let fill { canvas.fillRect(x: x, y: y, width: w, height: h, fill) }
-                if let stroke { canvas.strokeRect(x: x, y: y, width: w, height: h, opaque(stroke), thickness: max(1, Int((sw * k).rounded()))) }
+                if let stroke { canvas.strokeRect(x: x, y: y, width: w, height: h, opaque(stroke), thickness: max(1, clampInt((sw * k).rounded()))) }
             case let .line(p, q, color, width, dashed):
                 phase = 0
                 canvas.drawLine(x0: p.x * k, y0: p.y * k, x1: q.x * k, y1: q.y * k, opaque(color),
@@ -40,10 +40,10 @@ enum RasterRenderer {
             case let .markers(points, radius, color):
                 for p in points { canvas.fillCircle(cx: p.x * k, cy: p.y * k, radius: radius * k, color) }
             case let .text(s, at, size, anchor, color, bold, rotated):
-                let glyphScale = max(1, Int((size * k / 10).rounded()))
+                let glyphScale = max(1, clampInt((size * k / 10).rounded()))
                 let w = RasterCanvas.textWidth(s, scale: glyphScale)
                 let shift = anchor == .start ? 0 : anchor == .middle ? w / 2 : w
-                let x = Int((at.x * k).rounded()), y = Int((at.y * k).rounded())
+                let x = clampInt((at.x * k).rounded()), y = clampInt((at.y * k).rounded())
                 for dx in 0..<(bold ? 2 : 1) {
                     if rotated { canvas.drawText(s, x: x, y: y + shift - dx, color, scale: glyphScale, rotated: true) }
                     else { canvas.drawText(s, x: x - shift + dx, y: y, color, scale: glyphScale) }
@@ -51,8 +51,8 @@ enum RasterRenderer {
             case let .beginGroup(_, clip):
                 clips.append(canvas.clip)
                 if let clip {
-                    let x0 = max(canvas.clip.x0, Int(floor(clip.x * k))), y0 = max(canvas.clip.y0, Int(floor(clip.y * k)))
-                    let x1 = min(canvas.clip.x1, Int(ceil((clip.x + clip.w) * k))), y1 = min(canvas.clip.y1, Int(ceil((clip.y + clip.h) * k)))
+                    let x0 = max(canvas.clip.x0, clampInt(floor(clip.x * k))), y0 = max(canvas.clip.y0, clampInt(floor(clip.y * k)))
+                    let x1 = min(canvas.clip.x1, clampInt(ceil((clip.x + clip.w) * k))), y1 = min(canvas.clip.y1, clampInt(ceil((clip.y + clip.h) * k)))
                     canvas.clip = (x0, y0, max(x0, x1), max(y0, y1))
                 }
             case .endGroup:

@@ -20,7 +20,7 @@ extension TextPlot {
         func pad(_ s: String, _ n: Int) -> String { s + String(repeating: " ", count: max(0, n - s.count)) }
         func bar(_ v: Double, solid: Bool) -> String {
             guard v.isFinite, v > 0, peak > 0 else { return String(repeating: " ", count: w) }
-            let units = Int((v / peak * Double(w * 8)).rounded())
+            let units = clampInt((v / peak * Double(w * 8)).rounded())
             var s: String
             if solid {
                 s = String(repeating: "█", count: units / 8)

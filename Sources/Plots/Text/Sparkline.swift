@@ -26,7 +26,7 @@ extension TextPlot {
         return String(points.map { p -> Character in
             guard p.isFinite else { return " " }
             if hi - lo <= max(abs(lo), abs(hi)) * 1e-12 { return sparkLevels[3] }
-            let level = Int(((p - lo) / (hi - lo) * 7).rounded())
+            let level = clampInt(((p - lo) / (hi - lo) * 7).rounded())
             return sparkLevels[min(7, max(0, level))]
         })
     }

@@ -27,9 +27,16 @@ extension TextPlot {
     }
 
     /// A braille line chart of `series` (e.g. a loss curve), optionally with a log y axis
-    /// (values ≤ 0 are then skipped). Consecutive drawable points are joined by dot lines.
+    /// (values ≤ 0 are then skipped) and smoothed first (`Charts.smoothed`; an invalid smoothing
+    /// parameter draws the raw values). Consecutive drawable points are joined by dot lines.
     public static func line(_ series: [LineSeries], width: Int = 60, height: Int = 12, logY: Bool = false,
-                            useColor: Bool = true, title: String? = nil) -> String {
+                            smoothing: Smoothing = .none, useColor: Bool = true, title: String? = nil) -> String {
+        var series = series
+        if smoothing != .none {
+            for i in series.indices {
+                if let s = try? Charts.smoothed(series[i].y, smoothing) { series[i].y = s }
+            }
+        }
         let xr = range(series.flatMap { s in zip(s.x, s.y).filter { $0.0.isFinite && $0.1.isFinite }.map(\.0) })
         let ys = series.flatMap { $0.y }
         let yr = range(ys, positiveOnly: logY)
@@ -154,7 +161,7 @@ extension TextPlot {
         for (i, s) in series.enumerated() {
             let row = String(dens[i].map { v -> Character in
                 guard peak > 0, v > 0 else { return " " }
-                return sparkLevels[min(7, max(0, Int((v / peak * 8).rounded(.up)) - 1))]
+                return sparkLevels[min(7, max(0, clampInt((v / peak * 8).rounded(.up)) - 1))]
             })
             let color = i < colors.count ? colors[i] : .none
             lines.append(s.name + String(repeating: " ", count: nameWidth - s.name.count) + " │" + color.wrap(row, enabled: useColor))
