@@ -136,7 +136,8 @@ func adamwKernel(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ 
     let clip = F8(repeating: k.clip)
     let b1 = F8(repeating: k.beta1), b2 = F8(repeating: k.beta2)
     let ob1 = F8(repeating: 1 - k.beta1), ob2 = F8(repeating: 1 - k.beta2)
-    let bc1 = F8(repeating: k.bc1), bc2 = F8(repeating: k.bc2)
+    // one division per vector: the bias corrections become multiplications by 1/bc
+    let rbc1 = F8(repeating: 1 / k.bc1), rbc2 = F8(repeating: 1 / k.bc2)
     let lr = F8(repeating: k.lr), eps = F8(repeating: k.eps), wd = F8(repeating: k.weightDecay)
     var i = start
     while i + 8 <= end {
@@ -144,9 +145,9 @@ func adamwKernel(_ p: UnsafeMutablePointer<Float>, _ g: UnsafePointer<Float>, _ 
         let mi = b1 * load8(m + i) + ob1 * gi
         let vi = b2 * load8(v + i) + ob2 * gi * gi
         store8(mi, m + i); store8(vi, v + i)
-        let mhat = mi / bc1, vhat = vi / bc2
+        let mhat = mi * rbc1, vhat = vi * rbc2
         let pi = load8(p + i)
-        store8(pi - lr * (mhat / (vhat.squareRoot() + eps) + wd * pi), p + i)
+        store8(pi - lr * (mhat / (vsqrt(vhat) + eps) + wd * pi), p + i)
         i += 8
     }
     while i < end {

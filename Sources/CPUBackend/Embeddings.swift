@@ -11,19 +11,18 @@ import Darwin
 func timeEmbeddingKernel(_ t: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>, dim: Int, scale: Float,
                          freqs: UnsafePointer<Float>, _ b0: Int, _ b1: Int) {
     let half = dim / 2
+    var maxFreq: Float = 0
+    for i in 0..<half { maxFreq = max(maxFreq, abs(freqs[i])) }
     for b in b0..<b1 {
         let st = scale * t[b]
         let row = out + b * dim
         var i = 0
-        while i + 8 <= half {
-            let arg = F8(repeating: st) * load8(freqs + i)
-            if (arg.replacing(with: -arg, where: arg .< F8())).max() <= vsincosMaxArgument {
-                let (s, c) = vsincos(arg)
+        if abs(st) * maxFreq <= vsincosMaxArgument {
+            while i + 8 <= half {
+                let (s, c) = vsincos(F8(repeating: st) * load8(freqs + i))
                 store8(s, row + i); store8(c, row + half + i)
-            } else {
-                for l in 0..<8 { row[i + l] = sinf(arg[l]); row[half + i + l] = cosf(arg[l]) }
+                i += 8
             }
-            i += 8
         }
         while i < half {
             let arg = st * freqs[i]

@@ -3,15 +3,19 @@
 // BLIS-style loop nest per thread region:  columns in NC blocks → K in KC blocks (pack B) →
 // rows in MC blocks (pack A) → 16-column micro-panels → 6-row micro-panels → micro-kernel.
 // The B micro-panel (KC×16) stays in L1 while A panels stream from L2. The C matrix is split
-// into one region per thread (along M when there are enough rows, else along N); each thread
-// packs its own panels into its own workspace. Small products run on the calling thread.
+// into one region per thread (see `gemm` for the split); each thread packs its own panels into
+// its own workspace. Small products run on the calling thread.
 
 /// Block sizes (MC a multiple of 6, NC a multiple of 16).
 enum GemmBlocking {
     static let mr = 6, nr = 16
     static let kc = 256
-    static let mc = 144
+    static let mc = 72      // 72 rows × 256 = 72 KiB of A per block: measured best at n = 512–1024 (144 was 10–25% slower at 1024)
     static let nc = 1024
+    /// regions per thread when the split is dynamic (load balance on a busy machine)
+    static let chunksPerThread = 4
+    /// above this many rows the columns are not split (every column region would stream all of A)
+    static let columnSplitMaxRows = 1024
     /// below this many multiply-adds a product runs on one thread
     static let parallelThreshold = 64 * 64 * 64
 }
@@ -22,7 +26,7 @@ final class GemmWorkspace {
     let b: UnsafeMutablePointer<Float>
     let tile: UnsafeMutablePointer<Float>
     init() {
-        a = allocateAligned(GemmBlocking.mc * GemmBlocking.kc)
+        a = allocateAligned(GemmBlocking.mc * GemmBlocking.kc + 16)   // + slack for 8-wide packing stores
         b = allocateAligned(GemmBlocking.kc * GemmBlocking.nc)
         tile = allocateAligned(96)
     }
@@ -73,18 +77,33 @@ func gemm(_ p: GemmProblem, runner: ParallelRunner, workspaces: [GemmWorkspace])
         gemmRegion(p, rows: 0..<p.m, cols: 0..<p.n, ws: workspaces[0])
         return
     }
-    // grid tm × tn of regions: rows split as long as each region keeps ≥ 2 row panels
-    var tm = threads
-    while tm > 1 && (threads % tm != 0 || mPanels < 2 * tm) { tm -= 1 }
-    var tn = threads / tm
-    tn = max(1, min(tn, nPanels))
+    // grid tm × tn of regions, claimed dynamically by the threads (several per thread where
+    // that is cheap, so a thread that loses its core on a busy machine leaves its remaining
+    // regions to the others):
+    // - moderate M with A read in place: split the columns, so nothing of A is packed and each
+    //   region packs only its share of B (≥ 2 panels = 32 columns per region);
+    // - large M: split the rows; each region packs all of B, which is small next to its rows;
+    // - otherwise split the rows into two regions per thread (each region packs its own A rows
+    //   and all of B, a few per cent extra for the balance), or statically when rows are few.
+    let direct = p.a.colStride == 1 && readsAInPlace(lda: p.a.rowStride)
+    var tm = threads, tn = 1
+    if direct && p.m <= GemmBlocking.columnSplitMaxRows && nPanels >= 2 * threads {
+        tm = 1; tn = min(nPanels / 2, GemmBlocking.chunksPerThread * threads)
+    } else if mPanels >= 16 * GemmBlocking.chunksPerThread * threads {
+        tm = GemmBlocking.chunksPerThread * threads
+    } else if mPanels >= 4 * threads {
+        tm = 2 * threads     // two row regions per thread, ≥ 2 panels each
+    } else {
+        while tm > 1 && (threads % tm != 0 || mPanels < 2 * tm) { tm -= 1 }
+        tn = max(1, min(threads / tm, nPanels))
+    }
     let tasks = tm * tn
-    runner.run(tasks: tasks) { t in
+    runner.runSlots(tasks: tasks) { t, slot in
         let rp = evenSplit(mPanels, parts: tm, index: t / tn)
         let cp = evenSplit(nPanels, parts: tn, index: t % tn)
         let rows = (rp.lowerBound * GemmBlocking.mr)..<min(p.m, rp.upperBound * GemmBlocking.mr)
         let cols = (cp.lowerBound * GemmBlocking.nr)..<min(p.n, cp.upperBound * GemmBlocking.nr)
-        if !rows.isEmpty && !cols.isEmpty { gemmRegion(p, rows: rows, cols: cols, ws: workspaces[t]) }
+        if !rows.isEmpty && !cols.isEmpty { gemmRegion(p, rows: rows, cols: cols, ws: workspaces[slot]) }
     }
 }
 
@@ -115,19 +134,27 @@ func gemmRegion(_ p: GemmProblem, rows: Range<Int>, cols: Range<Int>, ws: GemmWo
             var ic = rows.lowerBound
             while ic < rows.upperBound {
                 let mc = min(GemmBlocking.mc, rows.upperBound - ic)
-                packA(p.a, i0: ic, mc: mc, p0: pc, kc: kc, alpha: p.alpha, into: ws.a)
+                // row-major A whose row stride does not alias in L1 is read in place
+                let direct = p.a.colStride == 1 && readsAInPlace(lda: p.a.rowStride)
+                if !direct { packA(p.a, i0: ic, mc: mc, p0: pc, kc: kc, into: ws.a) }
                 var jr = 0
                 while jr < nc {
                     let ncols = min(GemmBlocking.nr, nc - jr)
                     let bPanel = ws.b + jr * kc
-                    var merge = TileMerge(beta: first ? p.beta : 1, bias: nil)
+                    var merge = TileMerge(alpha: p.alpha, beta: first ? p.beta : 1, bias: nil)
                     if first, let bias = p.bias { merge.bias = bias + jc + jr }
                     var ir = 0
                     while ir < mc {
-                        microKernel6x16(kc: kc, a: ws.a + ir * kc, b: bPanel,
-                                        c: p.c + (ic + ir) * p.ldc + jc + jr, ldc: p.ldc,
-                                        rows: min(GemmBlocking.mr, mc - ir), cols: ncols,
-                                        merge: merge, scratch: ws.tile)
+                        let c = p.c + (ic + ir) * p.ldc + jc + jr
+                        let rowsHere = min(GemmBlocking.mr, mc - ir)
+                        if direct {
+                            microKernel6x16Direct(kc: kc, a: p.a.base + (ic + ir) * p.a.rowStride + pc, lda: p.a.rowStride,
+                                                  b: bPanel, c: c, ldc: p.ldc, rows: rowsHere, cols: ncols,
+                                                  merge: merge, scratch: ws.tile)
+                        } else {
+                            microKernel6x16(kc: kc, a: ws.a + ir * kc, b: bPanel, c: c, ldc: p.ldc,
+                                            rows: rowsHere, cols: ncols, merge: merge, scratch: ws.tile)
+                        }
                         ir += GemmBlocking.mr
                     }
                     jr += GemmBlocking.nr
@@ -138,4 +165,12 @@ func gemmRegion(_ p: GemmProblem, rows: Range<Int>, cols: Range<Int>, ws: GemmWo
         }
         jc += nc
     }
+}
+
+/// Whether the kernel may read a row-major A in place: six rows at this stride must not crowd
+/// one L1 set (32 KiB, 8-way, 64 sets of 64 B lines); strides that are multiples of 512 floats
+/// put three or more rows into the same set, so those are packed.
+@inline(__always)
+func readsAInPlace(lda: Int) -> Bool {
+    lda % 512 != 0
 }

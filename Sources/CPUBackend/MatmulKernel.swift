@@ -6,9 +6,10 @@
 // registers), then merges it into C:  C = acc + bias + beta·C  (beta == 0 never reads C).
 // Partial tiles at the matrix edge (rows < 6 or cols < 16) go through a scalar merge.
 
-/// How a finished tile is merged into C.
+/// How a finished tile is merged into C:  C = alpha·acc + bias + beta·C.
 struct TileMerge {
-    /// 0: overwrite C (old contents ignored, even NaN); 1: accumulate; else C = acc + beta·C.
+    var alpha: Float
+    /// 0: overwrite C (old contents ignored, even NaN); 1: accumulate; else C = … + beta·C.
     var beta: Float
     /// Per-column bias added to the tile (nil: none). Points at the tile's first column.
     var bias: UnsafePointer<Float>?
@@ -17,6 +18,7 @@ struct TileMerge {
 @inline(__always)
 private func mergeRow(_ c: UnsafeMutablePointer<Float>, _ v0: SIMD8<Float>, _ v1: SIMD8<Float>, _ merge: TileMerge) {
     var v0 = v0, v1 = v1
+    if merge.alpha != 1 { let a = SIMD8<Float>(repeating: merge.alpha); v0 *= a; v1 *= a }
     if let bias = merge.bias { v0 += load8(bias); v1 += load8(bias + 8) }
     if merge.beta == 0 {
         store8(v0, c); store8(v1, c + 8)
@@ -35,40 +37,42 @@ private func mergePartial(_ tile: UnsafePointer<Float>, _ c: UnsafeMutablePointe
     for r in 0..<rows {
         let crow = c + r * ldc
         for j in 0..<cols {
-            var v = tile[r * 16 + j]
+            var v = merge.alpha * tile[r * 16 + j]
             if let bias = merge.bias { v += bias[j] }
             if merge.beta == 0 { crow[j] = v } else { crow[j] = v + merge.beta * crow[j] }
         }
     }
 }
 
-/// C tile (rows ≤ 6, cols ≤ 16, row stride ldc) ⊕= Apanel(6 × kc) · Bpanel(kc × 16).
-/// `scratch` holds 96 floats for partial tiles.
-func microKernel6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
-                     c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
-                     merge: TileMerge, scratch: UnsafeMutablePointer<Float>) {
+/// The kernel body: rows r0…r5 of A advance by `step` floats per k step; B is a packed panel.
+@inline(__always)
+private func kernelBody(kc: Int, _ r0: UnsafePointer<Float>, _ r1: UnsafePointer<Float>, _ r2: UnsafePointer<Float>,
+                        _ r3: UnsafePointer<Float>, _ r4: UnsafePointer<Float>, _ r5: UnsafePointer<Float>, step: Int,
+                        b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
+                        merge: TileMerge, scratch: UnsafeMutablePointer<Float>) {
     var c00 = SIMD8<Float>(), c01 = SIMD8<Float>()
     var c10 = SIMD8<Float>(), c11 = SIMD8<Float>()
     var c20 = SIMD8<Float>(), c21 = SIMD8<Float>()
     var c30 = SIMD8<Float>(), c31 = SIMD8<Float>()
     var c40 = SIMD8<Float>(), c41 = SIMD8<Float>()
     var c50 = SIMD8<Float>(), c51 = SIMD8<Float>()
-    var pa = a, pb = b
+    var pb = b
+    var off = 0
     for _ in 0..<kc {
         let b0 = load8(pb), b1 = load8(pb + 8)
-        var s = SIMD8<Float>(repeating: pa[0])
+        var s = SIMD8<Float>(repeating: r0[off])
         c00 = c00.addingProduct(s, b0); c01 = c01.addingProduct(s, b1)
-        s = SIMD8<Float>(repeating: pa[1])
+        s = SIMD8<Float>(repeating: r1[off])
         c10 = c10.addingProduct(s, b0); c11 = c11.addingProduct(s, b1)
-        s = SIMD8<Float>(repeating: pa[2])
+        s = SIMD8<Float>(repeating: r2[off])
         c20 = c20.addingProduct(s, b0); c21 = c21.addingProduct(s, b1)
-        s = SIMD8<Float>(repeating: pa[3])
+        s = SIMD8<Float>(repeating: r3[off])
         c30 = c30.addingProduct(s, b0); c31 = c31.addingProduct(s, b1)
-        s = SIMD8<Float>(repeating: pa[4])
+        s = SIMD8<Float>(repeating: r4[off])
         c40 = c40.addingProduct(s, b0); c41 = c41.addingProduct(s, b1)
-        s = SIMD8<Float>(repeating: pa[5])
+        s = SIMD8<Float>(repeating: r5[off])
         c50 = c50.addingProduct(s, b0); c51 = c51.addingProduct(s, b1)
-        pa += 6; pb += 16
+        off += step; pb += 16
     }
     if rows == 6 && cols == 16 {
         mergeRow(c, c00, c01, merge)
@@ -86,4 +90,24 @@ func microKernel6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
         store8(c50, scratch + 80); store8(c51, scratch + 88)
         mergePartial(scratch, c, ldc: ldc, rows: rows, cols: cols, merge)
     }
+}
+
+/// C tile (rows ≤ 6, cols ≤ 16, row stride ldc) ⊕= Apanel(6 × kc, packed) · Bpanel(kc × 16).
+/// `scratch` holds 96 floats for partial tiles.
+func microKernel6x16(kc: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
+                     merge: TileMerge, scratch: UnsafeMutablePointer<Float>) {
+    kernelBody(kc: kc, a, a + 1, a + 2, a + 3, a + 4, a + 5, step: 6,
+               b: b, c: c, ldc: ldc, rows: rows, cols: cols, merge: merge, scratch: scratch)
+}
+
+/// The same tile with A read in place from a row-major matrix (row stride lda, contiguous
+/// along k): no packing of A. Rows beyond `rows` re-read row 0 (results discarded).
+func microKernel6x16Direct(kc: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
+                           c: UnsafeMutablePointer<Float>, ldc: Int, rows: Int, cols: Int,
+                           merge: TileMerge, scratch: UnsafeMutablePointer<Float>) {
+    let r1 = rows > 1 ? a + lda : a, r2 = rows > 2 ? a + 2 * lda : a
+    let r3 = rows > 3 ? a + 3 * lda : a, r4 = rows > 4 ? a + 4 * lda : a, r5 = rows > 5 ? a + 5 * lda : a
+    kernelBody(kc: kc, a, r1, r2, r3, r4, r5, step: 1,
+               b: b, c: c, ldc: ldc, rows: rows, cols: cols, merge: merge, scratch: scratch)
 }

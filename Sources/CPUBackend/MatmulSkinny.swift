@@ -121,9 +121,8 @@ enum SkinnyGemm {
                 }
                 b += p.b.rowStride
             }
-            let rowsAcc = [(acc.0, acc.1), (acc.2, acc.3), (acc.4, acc.5), (acc.6, acc.7)]
             for i in 0..<m {
-                let (v0, v1) = rowsAcc[i]
+                let (v0, v1) = i == 0 ? (acc.0, acc.1) : i == 1 ? (acc.2, acc.3) : i == 2 ? (acc.4, acc.5) : (acc.6, acc.7)
                 for l in 0..<8 { merge(p, i, j + l, v0[l]); merge(p, i, j + 8 + l, v1[l]) }
             }
             j += 16

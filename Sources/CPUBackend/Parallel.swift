@@ -23,12 +23,24 @@ struct ParallelRunner {
         if let pool { pool.run(tasks: tasks, body) } else { for t in 0..<tasks { body(t) } }
     }
 
+    /// body(task, slot) for task in 0..<tasks, claimed dynamically by the threads; slot in
+    /// 0..<threads names the running thread (for per-thread scratch).
+    @inline(__always)
+    func runSlots(tasks: Int, _ body: (Int, Int) -> Void) {
+        if tasks <= 1 {
+            if tasks == 1 { body(0, 0) }
+            return
+        }
+        if let pool { pool.runSlots(tasks: tasks, body) } else { for t in 0..<tasks { body(t, 0) } }
+    }
+
     /// Splits [0, count) into chunks of at least `minChunk` elements (chunk starts aligned to
     /// `align`) and calls body(start, end) for each, in parallel when there is more than one.
     @inline(__always)
     func forEachChunk(count: Int, minChunk: Int, align: Int = 16, _ body: (Int, Int) -> Void) {
         guard count > 0 else { return }
-        let tasks = max(1, min(threads, count / max(minChunk, 1)))
+        // up to two chunks per thread, claimed dynamically (load balance on a busy machine)
+        let tasks = threads == 1 ? 1 : max(1, min(2 * threads, count / max(minChunk, 1)))
         if tasks == 1 { body(0, count); return }
         var chunk = (count + tasks - 1) / tasks
         chunk = (chunk + align - 1) / align * align

@@ -14,7 +14,10 @@ private let roundingMagic: Float = 12_582_912
 /// e^x, relative error ≈ 2 ulp; x is clamped to [-87.3, 88.3] (results stay finite and normal).
 @inline(__always)
 func vexp(_ x: F8) -> F8 {
-    let x = x.clamped(lowerBound: F8(repeating: -87.3), upperBound: F8(repeating: 88.3))
+    // (compare + blend: SIMD's clamped / pointwiseMin are per-lane scalar code)
+    let lo = F8(repeating: -87.3), hi = F8(repeating: 88.3)
+    var x = x.replacing(with: lo, where: x .< lo)
+    x = x.replacing(with: hi, where: x .> hi)
     // n = round(x / ln2), r = x − n·ln2 (two-part ln2)
     let t = F8(repeating: roundingMagic).addingProduct(x, F8(repeating: 1.442_695_04))
     let n = t - F8(repeating: roundingMagic)
@@ -76,4 +79,18 @@ func vsincos(_ x: F8) -> (sin: F8, cos: F8) {
     let sinSign = (qb & U8(repeating: 2)) &<< 30
     let cosSign = ((qb &+ U8(repeating: 1)) & U8(repeating: 2)) &<< 30
     return (floats(bits(sinv) ^ sinSign), floats(bits(cosv) ^ cosSign))
+}
+
+/// √x for x ≥ 0 (within 1 ulp for normal x; 0 → 0; x below ~1e-37 gives a value within 1e-18
+/// of the root). SIMD8's squareRoot() lowers to eight libm sqrtf calls on Linux, so: the
+/// bit-trick reciprocal square root, two Newton steps, then one Newton correction of x·rsqrt(x).
+@inline(__always)
+func vsqrt(_ x: F8) -> F8 {
+    var y = floats(U8(repeating: 0x5f37_59df) &- (bits(x) &>> 1))
+    let hx = F8(repeating: 0.5) * x
+    y = y * (F8(repeating: 1.5) - hx * y * y)
+    y = y * (F8(repeating: 1.5) - hx * y * y)
+    let s = x * y
+    let r = x.addingProduct(-s, s)              // x − s²
+    return s.addingProduct(F8(repeating: 0.5) * y, r)
 }

@@ -47,16 +47,21 @@ final class WorkerPool: @unchecked Sendable {
         spin = .allocate(capacity: 1); pthread_spin_init(spin, 0)
         mutex = .allocate(capacity: 1); pthread_mutex_init(mutex, nil)
         cond = .allocate(capacity: 1); pthread_cond_init(cond, nil)
-        for _ in 0..<workers {
+        for slot in stride(from: 1, through: workers, by: 1) {
             var tid = pthread_t()
-            let box = Unmanaged.passRetained(self)
+            let start = Unmanaged.passRetained(WorkerStart(pool: self, slot: slot))
             pthread_create(&tid, nil, { arg in
-                let pool = Unmanaged<WorkerPool>.fromOpaque(arg!).takeRetainedValue()
-                pool.workerLoop()
+                let start = Unmanaged<WorkerStart>.fromOpaque(arg!).takeRetainedValue()
+                start.pool.workerLoop(slot: start.slot)
                 return nil
-            }, box.toOpaque())
+            }, start.toOpaque())
             pthread_detach(tid)
         }
+    }
+
+    private final class WorkerStart {
+        let pool: WorkerPool, slot: Int
+        init(pool: WorkerPool, slot: Int) { self.pool = pool; self.slot = slot }
     }
 
     @inline(__always) private func locked<T>(_ f: () -> T) -> T {
@@ -69,7 +74,7 @@ final class WorkerPool: @unchecked Sendable {
         return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
     }
 
-    private typealias Job = (Int) -> Void
+    private typealias Job = (Int, Int) -> Void   // (task, slot)
     private func claim() -> (Int, UnsafeRawPointer)? {
         locked {
             guard nextTask < tasks, let b = body else { return nil }
@@ -78,7 +83,7 @@ final class WorkerPool: @unchecked Sendable {
         }
     }
 
-    private func workerLoop() {
+    private func workerLoop(slot: Int) {
         var seen = 0
         while true {
             var start = 0.0
@@ -106,7 +111,7 @@ final class WorkerPool: @unchecked Sendable {
                 }
             }
             while let (t, b) = claim() {
-                b.assumingMemoryBound(to: Job.self).pointee(t)
+                b.assumingMemoryBound(to: Job.self).pointee(t, slot)
                 locked { unfinished -= 1 }
             }
         }
@@ -115,6 +120,12 @@ final class WorkerPool: @unchecked Sendable {
     /// body(t) for t in 0..<tasks on the caller and the workers; returns when all are done.
     /// Concurrent callers take turns; a task must not call run itself.
     func run(tasks n: Int, _ work: (Int) -> Void) {
+        runSlots(tasks: n) { t, _ in work(t) }
+    }
+
+    /// body(task, slot): tasks are claimed dynamically; `slot` (0 = the caller, 1…workers)
+    /// names the thread running the task, so per-thread scratch can be indexed by it.
+    func runSlots(tasks n: Int, _ work: (Int, Int) -> Void) {
         pthread_mutex_lock(callerLock); defer { pthread_mutex_unlock(callerLock) }
         withoutActuallyEscaping(work) { w in
             var job: Job = w
@@ -125,7 +136,7 @@ final class WorkerPool: @unchecked Sendable {
                 }
                 if wake { pthread_mutex_lock(mutex); pthread_cond_broadcast(cond); pthread_mutex_unlock(mutex) }
                 while let (t, _) = claim() {
-                    jp.pointee(t)
+                    jp.pointee(t, 0)
                     locked { unfinished -= 1 }
                 }
                 // wait for tasks still running on workers; yield so a descheduled worker can finish

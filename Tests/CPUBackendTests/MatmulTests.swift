@@ -68,7 +68,7 @@ func matmulBetaZeroIgnoresNaN(_ t: Int) throws {
 @Test("matmul larger than one cache block in every dimension", arguments: 0..<4)
 func matmulMultipleBlocks(_ t: Int) throws {
     let (ta, tb) = transpositions[t]
-    // M > MC (144), N > NC (1024), K > KC (256): several packing blocks, accumulation across K blocks
+    // M > MC (72), N > NC (1024), K > KC (256): several packing blocks, accumulation across K blocks
     try checkMatmul(m: 151, n: 1041, k: 517, transA: ta, transB: tb, alpha: 1, beta: 0.5, nanC: false, seed: 21)
 }
 

@@ -69,3 +69,13 @@ func backendInfo() {
     #expect(!be.info.deviceName.hasPrefix(" ") && be.info.deviceName.count > "(3 threads)".count)
     #expect(SIMDBackend().threads >= 1)
 }
+
+@Test("buffers are interchangeable between ReferenceBackend and SIMDBackend")
+func buffersInterchangeable() throws {
+    let ref = ReferenceBackend(), fast = SIMDBackend()
+    let x = try ref.makeBuffer([1, -2, 3, 0.5]), y = try fast.makeBuffer(count: 4)
+    fast.axpby(a: 2, x: BufferView(x), b: 0, y: BufferView(x), out: BufferView(y))
+    #expect(ref.read(BufferView(y)) == [2, -4, 6, 1])
+    ref.copy(BufferView(y), to: BufferView(x))
+    #expect(fast.read(BufferView(x)) == [2, -4, 6, 1])
+}
