@@ -60,6 +60,27 @@ import CPUBackend
         #expect(rowNorm(0) > 0 && rowNorm(1) > 0 && rowNorm(2) > 0 && rowNorm(3) > 0)
     }
 
+    @Test func uniformTimeForwardMatchesTheFullForward() throws {
+        let backend = SIMDBackend()
+        let config = ModelConfig(dataDim: 3, width: 32, depth: 3, timeEmbedDim: 16, numClasses: 4, classEmbedDim: 5, condDim: 2)
+        let model = try MLPDenoiser(config: config, backend: backend)
+        let B = 37
+        var rng = PhiloxStream(seed: 5)
+        let x = try backend.makeBuffer((0..<(B * 3)).map { _ in rng.normal() })
+        let t = try backend.makeBuffer(Array(repeating: Float(0.37), count: B))
+        let labels = try backend.makeBuffer((0..<B).map { Float($0 % 5) })
+        let cond = try backend.makeBuffer((0..<(B * 2)).map { _ in rng.normal() })
+        let params = try backend.makeBuffer(model.initialParameters(seed: 8))
+        let ws = try ModelWorkspace(backend: backend, config: config, batch: B, training: false)
+        let full = backend.read(model.forward(ModelInputs(x: backend.view(x), time: backend.view(t), labels: backend.view(labels),
+                                                          cond: backend.view(cond)), params: backend.view(params), workspace: ws))
+        let fast = try UniformTimeForward(model: model, params: backend.view(params))
+        let folded = backend.read(fast.forward(x: backend.view(x), time: 0.37, labels: backend.view(labels), cond: backend.view(cond),
+                                               workspace: ws, batch: B))
+        #expect(full.count == B * 3 && folded.count == B * 3)
+        for (a, b) in zip(full, folded) { #expect(abs(a - b) <= 1e-4 + 1e-4 * abs(a), "\(a) vs \(b)") }
+    }
+
     @Test func parameterLayoutIsContiguousAndNamed() throws {
         let config = ModelConfig(dataDim: 2, width: 256, depth: 4, timeEmbedDim: 128)
         let layout = ParameterLayout(config)

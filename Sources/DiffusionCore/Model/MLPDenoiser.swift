@@ -156,6 +156,14 @@ public final class MLPDenoiser {
         let (w0, b0) = layerNames(0)
         backend.linearForward(x: rows(ws.input, c.inputDim), weight: view(params, w0), bias: view(params, b0),
                               y: rows(ws.z[0], W), batch: B, inFeatures: c.inputDim, outFeatures: W)
+        return hiddenAndOutput(params: params, workspace: ws, batch: B)
+    }
+
+    /// Everything after the first linear layer (whose pre-activation is in ws.z[0]): the
+    /// activation, the residual blocks and the output layer. Returns the output rows.
+    func hiddenAndOutput(params: BufferView, workspace ws: ModelWorkspace, batch B: Int) -> BufferView {
+        let c = config, W = c.width
+        func rows(_ v: BufferView, _ cols: Int) -> BufferView { v.slice(0, B * cols) }
         backend.activationForward(c.activation, x: rows(ws.z[0], W), y: rows(ws.h[0], W))
         for k in 1..<max(c.depth, 1) {
             let (wk, bk) = layerNames(k)

@@ -26,9 +26,10 @@ public final class TrainedDenoiser: Denoiser {
 
     private let params: BufferView
     private let workspace: ModelWorkspace
-    // time (B) | labels (B) | null labels (B) | cond (B, c)
+    private let uniform: UniformTimeForward
+    // labels (B) | null labels (B) | cond (B, c)
     private let scratch: DeviceBuffer
-    private let timeBuf: BufferView, labelBuf: BufferView, nullBuf: BufferView, condBuf: BufferView
+    private let labelBuf: BufferView, nullBuf: BufferView, condBuf: BufferView
     /// per-sample labels (all rows) and conditioning vectors (all rows, or one row for all)
     private var labels: [Int]?
     private var conditions: [Float]?
@@ -42,12 +43,13 @@ public final class TrainedDenoiser: Denoiser {
         self.maxBatch = maxBatch
         let c = model.config
         workspace = try ModelWorkspace(backend: model.backend, config: c, batch: maxBatch, training: false)
+        uniform = try UniformTimeForward(model: model, params: params)
         let B = maxBatch
-        let buf = try model.backend.makeBuffer(count: 3 * B + B * c.condDim)
+        let buf = try model.backend.makeBuffer(count: 2 * B + B * c.condDim)
         scratch = buf
         var o = 0
         func take(_ n: Int) -> BufferView { defer { o += n }; return BufferView(buf, offset: o, count: n) }
-        timeBuf = take(B); labelBuf = take(B); nullBuf = take(B); condBuf = take(B * c.condDim)
+        labelBuf = take(B); nullBuf = take(B); condBuf = take(B * c.condDim)
         if c.usesClasses { model.backend.fill(nullBuf, value: Float(c.nullClass)) }
     }
 
@@ -96,15 +98,13 @@ public final class TrainedDenoiser: Denoiser {
         precondition(B <= maxBatch)
         let c = model.config
         loadConditioning(rows: rowOffset..<(rowOffset + B))
-        backend.fill(timeBuf.slice(0, B), value: time)
         let cond = c.condDim > 0 ? condBuf.slice(0, B * c.condDim) : nil
-        let inputs = ModelInputs(x: x, time: timeBuf.slice(0, B), labels: c.usesClasses ? labelBuf.slice(0, B) : nil, cond: cond)
-        let y = model.forward(inputs, params: params, workspace: workspace, batch: B)
+        let y = uniform.forward(x: x, time: time, labels: c.usesClasses ? labelBuf.slice(0, B) : nil, cond: cond,
+                                workspace: workspace, batch: B)
         let guided = c.usesClasses && guidance != 0 && labels != nil
         if guided {
             backend.copy(y, to: out)
-            let uncond = ModelInputs(x: x, time: timeBuf.slice(0, B), labels: nullBuf.slice(0, B), cond: cond)
-            let yu = model.forward(uncond, params: params, workspace: workspace, batch: B)
+            let yu = uniform.forward(x: x, time: time, labels: nullBuf.slice(0, B), cond: cond, workspace: workspace, batch: B)
             backend.axpby(a: 1 + guidance, x: out, b: -guidance, y: yu, out: out)
         } else {
             backend.copy(y, to: out)
