@@ -114,6 +114,9 @@ enum TrainJob {
         let (m, modes) = SampleMetrics.compute(samples: preview.points, dim: loaded.raw.dim, reference: reference,
                                                modes: loaded.info.modes, modeStd: loaded.info.modeStd)
         for (k, v) in m { metrics[k] = v }
+        if loaded.info.source == "policy_obstacle", let conds = preview.conditions {
+            for (k, v) in PolicyReport.metrics(chunks: preview.points, observations: conds) { metrics[k] = v }
+        }
         metrics["preview_sampler_steps"] = Double(preview.steps)
         try JobData.writeReference(reference, jobDir: ctx.jobDir)
         outputs.merge(JobPlots.training(jobDir: ctx.jobDir, log: log, samples: preview.points, reference: reference,
