@@ -13,7 +13,7 @@ let jobsHelp = helpText(
     examples: ["diffctl jobs", "diffctl jobs --metrics", "diffctl jobs --json | jq '.jobs[] | select(.state == \"running\") | .id'"])
 
 /// Metrics shown by `jobs --metrics`, in this order, when some job has them.
-let headlineMetrics = ["high_quality", "between_modes", "modes_covered", "energy_distance", "mmd", "final_loss"]
+let headlineMetrics = ["high_quality", "between_modes", "modes_covered", "energy_distance", "mmd2", "collision_rate", "final_loss"]
 
 func jobsCommand(_ argv: [String]) throws -> ExitCode {
     let args = try parseArguments(argv, options: jobsOptions, settingFlags: ["metrics"])

@@ -76,24 +76,17 @@ extension JobData {
     }
 }
 
-/// Metrics of samples (n, dim), computed from the samples every time.
+/// Metrics of samples (n, dim), computed from the samples every time (`Metrics.evaluate`:
+/// mode metrics on known mixtures, energy distance and the RBF-kernel MMD² against the reference).
 enum SampleMetrics {
     static func compute(samples: [Float], dim: Int, reference: Dataset, modes: [[Float]]?, modeStd: Float?,
                         seed: UInt64 = 0) -> (metrics: [String: Double], modes: ModeMetrics?) {
-        var m: [String: Double] = [:]
-        let finite = samples.allSatisfy { $0.isFinite }
-        m["samples"] = Double(samples.count / max(dim, 1))
-        m["non_finite"] = Double(samples.filter { !$0.isFinite }.count)
+        guard reference.dim == dim else { return (["samples": Double(samples.count / max(dim, 1))], nil) }
+        var withModes = reference
+        if withModes.modes == nil { withModes.modes = modes; withModes.modeStd = modeStd }
+        let metrics = Metrics.evaluate(samples: samples, dim: dim, reference: withModes, seed: seed).filter { $0.value.isFinite }
         var modeMetrics: ModeMetrics? = nil
-        if let modes, let modeStd, reference.dim == dim {
-            let mm = Metrics.modes(samples: samples, dim: dim, modes: modes, std: modeStd)
-            for (k, v) in mm.summary { m[k] = v }
-            modeMetrics = mm
-        }
-        if finite && reference.dim == dim {
-            m["energy_distance"] = Metrics.energyDistance(samples, reference.points, dim: dim, seed: seed)
-            m["mmd"] = Metrics.mmd(samples, reference.points, dim: dim, seed: seed)
-        }
-        return (m, modeMetrics)
+        if let m = withModes.modes, let s = withModes.modeStd { modeMetrics = Metrics.modes(samples: samples, dim: dim, modes: m, std: s) }
+        return (metrics, modeMetrics)
     }
 }
