@@ -8,22 +8,32 @@ let scheduleOptions: [OptionSpec] = [
     OptionSpec(["--beta-start"], "betaStart", .number, "B", "β at t = 1 (linear)"),
     OptionSpec(["--beta-end"], "betaEnd", .number, "B", "β at t = T (linear)"),
     OptionSpec(["--zero-terminal-snr"], "zeroTerminalSNR", .flag, "", "rescale so ᾱ_T = 0"),
+    OptionSpec(["--plot"], "plot", .setting, "FILE.svg", "also write √ᾱ_t, √(1−ᾱ_t) and SNR over t beside the default linear and cosine schedules"),
 ]
 
 let scheduleHelp = helpText(
-    usage: "diffctl schedule [--schedule linear|cosine] [--timesteps T] [--beta-start B] [--beta-end B] [--zero-terminal-snr] [--json]",
+    usage: "diffctl schedule [--schedule linear|cosine] [--timesteps T] [--beta-start B] [--beta-end B] [--zero-terminal-snr] [--plot FILE.svg] [--json]",
     summary: "Print a noise schedule: ᾱ_t, the signal scale √ᾱ_t, the noise scale √(1−ᾱ_t) and the SNR at sampled t, with warnings.",
     options: scheduleOptions,
     examples: ["diffctl schedule --schedule cosine --timesteps 1000",
-               "diffctl schedule --schedule linear --beta-end 0.01   # warns: does not reach noise"])
+               "diffctl schedule --schedule linear --beta-end 0.01   # warns: does not reach noise",
+               "diffctl schedule --schedule cosine --zero-terminal-snr --plot schedules.svg"])
 
 func scheduleCommand(_ argv: [String]) throws -> ExitCode {
     let args = try parseArguments(argv, options: scheduleOptions)
     if args.help { print(scheduleHelp); return .ok }
     guard args.positionals.isEmpty else { throw UsageError(description: "unexpected argument '\(args.positionals[0])'") }
     let conn = try openSession(args)
-    guard case .schedule(let r) = try call(conn, .schedule(ScheduleRequest(spec: .object(args.spec)))) else {
+    let plotPath = args.settings["plot"]
+    guard case .schedule(let r) = try call(conn, .schedule(ScheduleRequest(spec: .object(args.spec), plot: plotPath != nil))) else {
         throw fail(.protocolError, "unexpected reply to schedule")
+    }
+    if let plotPath {
+        guard let svg = r.svg else { throw fail(.protocolError, "the daemon sent no plot (is it older than this client?)") }
+        do { try Data(svg.utf8).write(to: URL(fileURLWithPath: plotPath), options: .atomic) } catch {
+            throw fail(.usage, "cannot write \(plotPath): \(error.localizedDescription)")
+        }
+        if !args.json { print("plot written to \(plotPath)") }
     }
     if args.json { printJSON(r.schedule); return .ok }
     let s = r.schedule

@@ -93,7 +93,8 @@ final class RequestHandler: @unchecked Sendable {
             do {
                 let spec = try JobSpec.decode(JSONValue.object(object).jsonData())
                 let report = try JobReports.schedule(spec)
-                conn.send(Response(id: id, .schedule(ScheduleReply(schedule: ScheduleInfo(report)))))
+                let svg = s.plot == true ? try JobReports.schedulePlot(spec) : nil
+                conn.send(Response(id: id, .schedule(ScheduleReply(schedule: ScheduleInfo(report), svg: svg))))
             } catch let e as JobError { throw JobManager.protocolError(e) }
         case .act(let a):
             do {

@@ -45,7 +45,9 @@ public struct ShowRequest: Codable, Equatable, Sendable {
 public struct ScheduleRequest: Codable, Equatable, Sendable {
     /// schedule fields of a spec: schedule, timesteps, betaStart, betaEnd, zeroTerminalSNR
     public var spec: JSONValue
-    public init(spec: JSONValue) { self.spec = spec }
+    /// also draw √ᾱ_t, √(1−ᾱ_t) and the SNR of this schedule beside the default linear and cosine ones (SVG)
+    public var plot: Bool?
+    public init(spec: JSONValue, plot: Bool? = nil) { self.spec = spec; self.plot = plot }
 }
 
 public enum RequestBody: Equatable, Sendable {
@@ -207,7 +209,9 @@ public struct InfoReply: Codable, Equatable, Sendable {
 
 public struct ScheduleReply: Codable, Equatable, Sendable {
     public var schedule: ScheduleInfo
-    public init(schedule: ScheduleInfo) { self.schedule = schedule }
+    /// the plot, when requested
+    public var svg: String?
+    public init(schedule: ScheduleInfo, svg: String? = nil) { self.schedule = schedule; self.svg = svg }
 }
 
 public struct ErrorReply: Codable, Equatable, Sendable {

@@ -79,6 +79,25 @@ public enum JobReports {
                               snrMax: sched.snr(0), snrMin: sched.snr(T - 1), warnings: sched.warnings, rows: rows)
     }
 
+    /// An SVG of √ᾱ_t, √(1−ᾱ_t) and the SNR over t for the spec's schedule beside the default
+    /// linear and cosine schedules (T = 1000), computed from the schedules themselves.
+    public static func schedulePlot(_ spec: JobSpec) throws -> String {
+        var s = spec
+        s.kind = .train
+        if s.name == nil { s.name = "schedule" }
+        if s.dataset == nil { s.dataset = "ring8" }
+        let requested = try s.resolvedTrain().config.schedule
+        var configs = [requested]
+        for kind in ScheduleKind.allCases {
+            let c = ScheduleConfig(kind: kind)
+            if !configs.contains(c) { configs.append(c) }
+        }
+        guard let figure = JobPlots.scheduleFigure(configs) else {
+            throw JobError.invalid(field: "schedule", message: "this schedule cannot be drawn")
+        }
+        return figure.svg
+    }
+
     /// A terminal preview (Unicode braille scatter of samples and/or the loss curve) of the job
     /// whose directory is `jobDir`, `width` × `height` characters; nil when there is nothing to show.
     public static func preview(jobDir: URL, width: Int, height: Int) -> String? {
