@@ -85,7 +85,7 @@ private func enumValue<E: RawRepresentable & CaseIterable>(_ raw: String?, _ fie
     return v
 }
 
-private func backendChoice(_ raw: String?) throws -> BackendChoice? {
+func backendChoice(_ raw: String?) throws -> BackendChoice? {
     guard let raw else { return nil }
     return try enumValue(raw, "backend", default: BackendChoice.auto)
 }

@@ -51,12 +51,8 @@ extension JobSpec {
         }
         let count = count ?? 2000
         guard (1...1_000_000).contains(count) else { throw JobError.invalid(field: "count", message: "must be in 1...1000000 (got \(count))") }
-        let backend = try self.backend.map { raw -> BackendChoice in
-            guard let b = BackendChoice(rawValue: raw) else { throw JobError.invalid(field: "backend", message: "'\(raw)' is not one of auto, cpu, vulkan") }
-            return b
-        }
         return SweepSettings(model: model, runs: runs, guidanceScales: scales, classLabel: classLabel, count: count,
-                             seed: seed ?? 0, backend: backend)
+                             seed: seed ?? 0, backend: try backendChoice(backend))
     }
 }
 
