@@ -177,7 +177,7 @@ extension JobSpec {
         if let filter, !(0..<1).contains(filter) { throw invalid("hallucinationFilter", "must be in [0, 1) (got \(filter))") }
         let steps = try check(self.steps, "steps", 1...100_000, default: defaultSteps)
         var config = SamplerConfig(kind: kind, steps: steps,
-                                   eta: try check(eta, "eta", 0...1, default: kind == .ddim ? 0 : 0),
+                                   eta: try check(eta, "eta", 0...1, default: 0),
                                    spacing: spacing, seed: seed ?? 0,
                                    trajectoryEvery: try check(trajectoryEvery, "trajectoryEvery", 0...100_000, default: 0),
                                    langevinSteps: kind == .langevin ? 10 : 1, langevinSNR: kind == .langevin ? 0.3 : 0.16)

@@ -17,7 +17,8 @@ public final class Sampler {
     public let denoiser: Denoiser
     public let schedule: NoiseSchedule?
     private var backend: Backend { denoiser.backend }
-    private let noiseSeed: UInt64
+    /// key of every noise draw of this sampler (the Philox stream is (noiseSeed, counter))
+    let noiseSeed: UInt64
 
     public init(config: SamplerConfig, denoiser: Denoiser, schedule: NoiseSchedule?) throws {
         guard config.steps >= 1 else { throw ModelError("steps must be at least 1 (got \(config.steps))") }
@@ -128,10 +129,9 @@ struct ChunkRun {
     mutating func noise(into out: BufferView) {
         let blocksPerDraw = UInt64((bufs.x.count + 3) / 4)
         let base = (UInt64(chunk) << 44) &+ draws &* blocksPerDraw
-        backend.gaussianNoise(out: v(out), seed: sampler_noiseSeed, counterBase: base)
+        backend.gaussianNoise(out: v(out), seed: sampler.noiseSeed, counterBase: base)
         draws += 1
     }
-    private var sampler_noiseSeed: UInt64 { sampler.config.seed &* 0xD1B5_4A32_D192_ED03 &+ 0x2545_F491 }
 
     /// out = model prediction at model time s for rows of `x`.
     mutating func predict(_ x: BufferView, time s: Float) throws {

@@ -176,9 +176,6 @@ public final class Trainer {
         return pendingLossSteps.map { ($0, ring[($0 - 1) % lossRingSize]) }
     }
 
-    /// The global gradient norm of the last step (waits for it).
-    public func lastGradNorm() -> Float { backend.read(gradNorm)[0].squareRoot() }
-
     public func snapshot() throws -> TrainerSnapshot {
         try backend.synchronize()
         var r = rng
