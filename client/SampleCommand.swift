@@ -14,7 +14,8 @@ let sampleOptions: [OptionSpec] = [
     OptionSpec(["--condition-file"], "conditionFile", .path, "FILE", "conditioning vectors (.csv/.npy): one per sample, or one for all"),
     OptionSpec(["--spacing"], "spacing", .string, "linspace|leading|trailing", "how sampler steps are spread over the timesteps"),
     OptionSpec(["--trajectory-every"], "trajectoryEvery", .int, "K", "record the reverse path every K steps (for plots)"),
-    OptionSpec(["--hallucination-filter"], "hallucinationFilter", .number, "F", "drop this fraction of the least stable samples"),
+    OptionSpec(["--hallucination-filter"], "hallucinationFilter", .number, "F", "drop this fraction of the least stable samples (highest x̂0 variance)"),
+    OptionSpec(["--variance-window"], "varianceWindow", .int, "N", "with --hallucination-filter: score x̂0 over the last N steps (default 2% of --steps)"),
 ] + submitCommonOptions
 
 let sampleHelp = helpText(

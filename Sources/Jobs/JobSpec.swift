@@ -58,6 +58,7 @@ public struct JobSpec: Codable, Equatable, Sendable {
     public var trajectoryEvery: Int?
     public var out: String?              // output path (.csv / .npy); default: job dir
     public var hallucinationFilter: Double? // drop this fraction of highest trajectory-variance samples
+    public var varianceWindow: Int?      // x̂0 variance over the last N sampler steps (the filter's score)
 
     // eval
     public var samples: String?          // path to a samples file
@@ -130,6 +131,6 @@ extension JobSpec {
         "batchSize", "lr", "warmupSteps", "weightDecay", "clipNorm", "emaDecay", "conditional", "condDropout",
         "conditionColumns", "labelColumn", "prior", "normalize", "checkpointEvery", "components", "covariance",
         "iterations", "model", "sampler", "count", "eta", "guidance", "classLabel", "conditionFile", "spacing",
-        "trajectoryEvery", "out", "hallucinationFilter", "samples", "samplers", "guidanceScales", "seed", "backend",
+        "trajectoryEvery", "out", "hallucinationFilter", "varianceWindow", "samples", "samplers", "guidanceScales", "seed", "backend",
     ]
 }

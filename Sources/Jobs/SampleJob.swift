@@ -77,7 +77,13 @@ enum SampleJob {
             metrics["filter_kept"] = Double(filter.keptIndices.count)
             if let modes = meta.dataset.modes, let std = meta.dataset.modeStd {
                 for (k, v) in HallucinationFilter.report(points: gen.points, dim: dim, keptIndices: filter.keptIndices,
-                                                         modes: modes, std: std) { metrics[k] = v }
+                                                         modes: modes, std: std, variance: variance) { metrics[k] = v }
+                // the same rule on the training distribution itself: its tails past 3 std count as
+                // "between" too, a floor no filter can go below
+                if let reference = try? JobData.reference(for: meta.dataset, count: 50_000) {
+                    let flags = HallucinationFilter.inModeFlags(points: reference.points, dim: dim, modes: modes, std: std)
+                    metrics["between_modes_data"] = Double(flags.filter { !$0 }.count) / Double(max(flags.count, 1))
+                }
             }
             let scoresURL = ctx.jobDir.appendingPathComponent("x0_variance.csv")
             try AtomicFile.write(Data(("x0_variance\n" + variance.map { "\($0)" }.joined(separator: "\n") + "\n").utf8), to: scoresURL)

@@ -181,7 +181,13 @@ extension JobSpec {
                                    spacing: spacing, seed: seed ?? 0,
                                    trajectoryEvery: try check(trajectoryEvery, "trajectoryEvery", 0...100_000, default: 0),
                                    langevinSteps: kind == .langevin ? 10 : 1, langevinSNR: kind == .langevin ? 0.3 : 0.16)
-        if filter != nil { config.x0VarianceSteps = max(2, steps / 5) }
+        if filter != nil {
+            // a window longer than the run covers the whole run
+            config.x0VarianceSteps = try check(varianceWindow, "varianceWindow", 2...100_000,
+                                               default: HallucinationFilter.defaultWindow(samplerSteps: steps))
+        } else if varianceWindow != nil {
+            throw invalid("varianceWindow", "only applies with hallucinationFilter")
+        }
         if let out, !out.isEmpty {
             let ext = (out as NSString).pathExtension.lowercased()
             guard ext == "csv" || ext == "npy" else { throw invalid("out", "'\(out)' must end in .csv or .npy") }

@@ -1,10 +1,11 @@
 // HallucinationTests.swift — the trajectory-variance score (Aithal et al., 2024) and its filter.
 //
-// Measured while building this (3000 samples, gauss1d_close, exact score): samples that few-step
-// samplers leave between modes have a LOWER x̂0 variance over the last steps than in-mode ones
-// (DDIM-10: 0.012 vs 0.016; DDPM-20: 0.043 vs 0.051), because the exact posterior mean of an
-// ambiguous sample stays between the modes instead of oscillating. The signal the paper uses comes
-// from a learned, smooth score; these tests pin down the mechanics, not that claim.
+// With the exact gauss1d_close score and the paper's sampler (DDPM-1000, β_t variance) samples that
+// end between modes have a higher x̂0 variance over the last steps than in-mode ones, as long as the
+// window is short (the last 1–5% of the steps; over the last 20% every sample's x̂0 is still moving
+// while it commits to a mode and the score no longer separates them). Deterministic few-step
+// samplers are the opposite case: DDIM-10 strands samples on the segment between two modes where
+// the exact x̂0 sits still, so they score LOWER; the filter is a tool for stochastic samplers.
 import Testing
 import DiffusionCore
 import CPUBackend
@@ -40,5 +41,62 @@ import CPUBackend
         #expect(r["in_mode_kept"] == 1)
         // dropping nothing keeps everything
         #expect(HallucinationFilter.apply(points: points, dim: 1, variance: variance, dropFraction: 0).keptIndices.count == 10)
+    }
+
+    /// gauss1d_close's mixture (modes 1, 2, 3, std 0.05) sampled with its exact score.
+    func exactGauss1dClose(kind: SamplerKind, steps: Int, window: Int, count: Int) throws -> (points: [Float], variance: [Float], between: [Bool]) {
+        let backend = SIMDBackend()
+        let schedule = try NoiseSchedule(ScheduleConfig())
+        let modes: [[Float]] = [[1], [2], [3]]
+        let exact = ExactMixtureDenoiser(backend: backend, means: modes, std: 0.05, objective: .eps, schedule: schedule)
+        let r = try Sampler(config: SamplerConfig(kind: kind, steps: steps, seed: 11, x0VarianceSteps: window),
+                            denoiser: exact, schedule: schedule).sample(count: count)
+        let flags = HallucinationFilter.inModeFlags(points: r.samples, dim: 1, modes: modes, std: 0.05)
+        return (r.samples, try #require(r.x0Variance), flags.map { !$0 })
+    }
+
+    func mean(_ v: [Float], where keep: [Bool], _ want: Bool) -> Double {
+        let picked = zip(v, keep).filter { $0.1 == want }.map { Double($0.0) }
+        return picked.reduce(0, +) / Double(max(picked.count, 1))
+    }
+
+    @Test func betweenModeSamplesScoreHigherUnderTheExactScoreWithDDPM() throws {
+        let run = try exactGauss1dClose(kind: .ddpmLarge, steps: 1000, window: 20, count: 10_000)
+        let betweenCount = run.between.filter { $0 }.count
+        #expect(betweenCount >= 10, "too few between-mode samples to compare (\(betweenCount))")
+        let auc = try #require(HallucinationFilter.auroc(scores: run.variance, positive: run.between))
+        #expect(auc > 0.8, "AUROC \(auc)")
+        #expect(mean(run.variance, where: run.between, true) > 2 * mean(run.variance, where: run.between, false))
+        // and the filter acts on it: dropping the top 5% removes more than 5% of the between samples
+        let f = HallucinationFilter.apply(points: run.points, dim: 1, variance: run.variance, dropFraction: 0.05)
+        let r = HallucinationFilter.report(points: run.points, dim: 1, keptIndices: f.keptIndices, modes: [[1], [2], [3]],
+                                           std: 0.05, variance: run.variance)
+        #expect(try #require(r["hallucinations_removed"]) > 0.3)
+        #expect(try #require(r["in_mode_kept"]) > 0.94)
+        #expect(r["hallucination_auroc"] == auc)
+    }
+
+    @Test func aLongWindowDrownsTheSignal() throws {
+        // the last 20% of DDPM-1000: every sample is still committing to its mode
+        let run = try exactGauss1dClose(kind: .ddpmLarge, steps: 1000, window: 200, count: 10_000)
+        let auc = try #require(HallucinationFilter.auroc(scores: run.variance, positive: run.between))
+        #expect(abs(auc - 0.5) < 0.15, "AUROC \(auc)")
+    }
+
+    @Test func fewStepDDIMStrandsSamplesWhereTheExactX0SitsStill() throws {
+        let run = try exactGauss1dClose(kind: .ddim, steps: 10, window: 2, count: 4000)
+        #expect(run.between.filter { $0 }.count > 400)          // DDIM-10 leaves many between modes...
+        let auc = try #require(HallucinationFilter.auroc(scores: run.variance, positive: run.between))
+        #expect(auc < 0.5, "AUROC \(auc)")                       // ...and they score lower, not higher
+    }
+
+    @Test func aurocCountsOrderedPairsAndTies() throws {
+        #expect(HallucinationFilter.auroc(scores: [1, 2, 3, 4], positive: [false, false, true, true]) == 1)
+        #expect(HallucinationFilter.auroc(scores: [1, 2, 3, 4], positive: [true, true, false, false]) == 0)
+        #expect(HallucinationFilter.auroc(scores: [1, 1, 1, 1], positive: [true, false, true, false]) == 0.5)
+        #expect(HallucinationFilter.auroc(scores: [3, 1, 2], positive: [true, false, false]) == 1)
+        #expect(HallucinationFilter.auroc(scores: [1, 2], positive: [false, false]) == nil)
+        #expect(HallucinationFilter.defaultWindow(samplerSteps: 1000) == 20)
+        #expect(HallucinationFilter.defaultWindow(samplerSteps: 20) == 2)
     }
 }

@@ -61,6 +61,18 @@ enum TrainedModels {
         let before = try #require(r.metrics["between_modes_before"]), after = try #require(r.metrics["between_modes_after"])
         #expect(after <= before)
         #expect(FileManager.default.fileExists(atPath: r.outputs["x0_variance"]!))
+        let dataShare = try #require(r.metrics["between_modes_data"])
+        #expect(dataShare >= 0 && dataShare < 0.05)                     // ring8's own 3-std tails
+        // the score's window: explicit, and refused without the filter or below 2 steps
+        var windowed = spec; windowed.varianceWindow = 5
+        #expect(try JobSpec.decode(windowed.encoded()).resolvedSample().sampler.x0VarianceSteps == 5)
+        #expect(try spec.resolvedSample().sampler.x0VarianceSteps == 2)  // default: 2% of 50 steps, at least 2
+        var tooShort = spec; tooShort.varianceWindow = 1
+        #expect { _ = try tooShort.resolvedSample() }
+            throws: { if case JobError.invalid(let f, _) = $0 { return f == "varianceWindow" }; return false }
+        var noFilter = spec; noFilter.hallucinationFilter = nil; noFilter.varianceWindow = 10
+        #expect { _ = try noFilter.resolvedSample() }
+            throws: { if case JobError.invalid(let f, let m) = $0 { return f == "varianceWindow" && m.contains("hallucinationFilter") }; return false }
     }
 
     @Test func evalScoresASamplesFileAndGMMIsABaseline() throws {
