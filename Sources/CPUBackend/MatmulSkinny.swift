@@ -1,15 +1,17 @@
 // MatmulSkinny.swift — GEMM paths for products with a tiny output side, where padding to the
 // 6×16 tile would waste most of the work: N ≤ 4 (the model's output layer, y = x·Wᵀ with
-// 2 outputs) and M ≤ 4 (its weight gradient dW = dyᵀ·x with 2 rows). The small operand is
-// copied once (times alpha) into a contiguous scratch; the big one is streamed with SIMD8.
+// 2 outputs) and M ≤ 4 (its weight gradient dW = dyᵀ·x with 2 rows, and every layer of a
+// batch-1 forward pass, y = x·Wᵀ for one observation of a policy). The small operand is copied
+// once (times alpha) into a contiguous scratch; the big one is streamed with SIMD8 and never
+// packed, so a matrix-vector product reads each weight once.
 
 enum SkinnyGemm {
     static let maxSide = 4
     static let parallelThreshold = 1 << 17   // multiply-adds
 
-    /// True when `p` is handled here (N ≤ 4, or M ≤ 4 with row-contiguous op(B)).
+    /// True when `p` is handled here (N ≤ 4, or M ≤ 4 with row- or column-contiguous op(B)).
     static func handles(_ p: GemmProblem) -> Bool {
-        p.n <= maxSide || (p.m <= maxSide && p.b.colStride == 1)
+        p.n <= maxSide || (p.m <= maxSide && (p.b.colStride == 1 || p.b.rowStride == 1))
     }
 
     static func run(_ p: GemmProblem, runner: ParallelRunner, scratch: UnsafeMutablePointer<Float>, capacity: Int) {
@@ -30,7 +32,8 @@ enum SkinnyGemm {
             for i in 0..<p.m { for q in 0..<p.k { buf[i * p.k + q] = p.alpha * p.a[i, q] } }
             runner.run(tasks: tasks) { t in
                 let cols = evenSplit((p.n + 15) / 16, parts: tasks, index: t)
-                smallM(p, at: buf, cols: (cols.lowerBound * 16)..<min(p.n, cols.upperBound * 16))
+                let range = (cols.lowerBound * 16)..<min(p.n, cols.upperBound * 16)
+                if p.b.colStride == 1 { smallM(p, at: buf, cols: range) } else { smallMDots(p, at: buf, cols: range) }
             }
         }
     }
@@ -134,6 +137,53 @@ enum SkinnyGemm {
                 merge(p, i, j, s)
             }
             j += 1
+        }
+    }
+
+    /// Columns `cols` of C for M ≤ 4 and column-contiguous op(B) (y = x·Wᵀ with W (N, K) row-major):
+    /// each C element is a dot product of a row of `at` with a contiguous column of op(B).
+    private static func smallMDots(_ p: GemmProblem, at: UnsafePointer<Float>, cols: Range<Int>) {
+        let k = p.k, m = p.m
+        if m == 1 { singleRowDots(p, a: at, cols: cols); return }
+        for j in cols {
+            let b = p.b.base + j * p.b.colStride
+            var acc = (F8(), F8(), F8(), F8())
+            var q = 0
+            while q + 8 <= k {
+                let bv = load8(b + q)
+                acc.0 = acc.0.addingProduct(load8(at + q), bv)
+                if m > 1 { acc.1 = acc.1.addingProduct(load8(at + k + q), bv) }
+                if m > 2 { acc.2 = acc.2.addingProduct(load8(at + 2 * k + q), bv) }
+                if m > 3 { acc.3 = acc.3.addingProduct(load8(at + 3 * k + q), bv) }
+                q += 8
+            }
+            for i in 0..<m {
+                var s = (i == 0 ? acc.0 : i == 1 ? acc.1 : i == 2 ? acc.2 : acc.3).sum()
+                for r in q..<k { s += at[i * k + r] * b[r] }
+                merge(p, i, j, s)
+            }
+        }
+    }
+
+    /// M = 1: four independent accumulators per dot product, so the FMA latency chain does not
+    /// limit a matrix-vector product.
+    private static func singleRowDots(_ p: GemmProblem, a: UnsafePointer<Float>, cols: Range<Int>) {
+        let k = p.k
+        for j in cols {
+            let b = p.b.base + j * p.b.colStride
+            var s0 = F8(), s1 = F8(), s2 = F8(), s3 = F8()
+            var q = 0
+            while q + 32 <= k {
+                s0 = s0.addingProduct(load8(a + q), load8(b + q))
+                s1 = s1.addingProduct(load8(a + q + 8), load8(b + q + 8))
+                s2 = s2.addingProduct(load8(a + q + 16), load8(b + q + 16))
+                s3 = s3.addingProduct(load8(a + q + 24), load8(b + q + 24))
+                q += 32
+            }
+            while q + 8 <= k { s0 = s0.addingProduct(load8(a + q), load8(b + q)); q += 8 }
+            var s = ((s0 + s1) + (s2 + s3)).sum()
+            while q < k { s += a[q] * b[q]; q += 1 }
+            merge(p, 0, j, s)
         }
     }
 }

@@ -17,6 +17,8 @@ struct Generated {
     var trajectorySteps: [Int]
     var steps: Int
     var modelEvaluations: Int
+    /// x̂0 variance by window (the filter's window and the compare windows)
+    var x0VarianceByWindow: [Int: [Float]] = [:]
 }
 
 struct GenerationRequest {
@@ -124,6 +126,6 @@ enum Generation {
         }
         return Generated(points: points, labels: labels, conditions: condsOut, x0Variance: result.x0Variance,
                          trajectory: trajectory, trajectorySteps: result.trajectorySteps, steps: sampler.stepCount,
-                         modelEvaluations: result.modelEvaluations)
+                         modelEvaluations: result.modelEvaluations, x0VarianceByWindow: result.x0VarianceByWindow)
     }
 }

@@ -78,6 +78,10 @@ enum SampleJob {
             if let modes = meta.dataset.modes, let std = meta.dataset.modeStd {
                 for (k, v) in HallucinationFilter.report(points: gen.points, dim: dim, keptIndices: filter.keptIndices,
                                                          modes: modes, std: std, variance: variance) { metrics[k] = v }
+                let between = HallucinationFilter.inModeFlags(points: gen.points, dim: dim, modes: modes, std: std).map { !$0 }
+                for (window, v) in gen.x0VarianceByWindow {
+                    if let auc = HallucinationFilter.auroc(scores: v, positive: between) { metrics["hallucination_auroc_w\(window)"] = auc }
+                }
                 // the same rule on the training distribution itself: its tails past 3 std count as
                 // "between" too, a floor no filter can go below
                 if let reference = try? JobData.reference(for: meta.dataset, count: 50_000) {

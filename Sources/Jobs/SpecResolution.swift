@@ -185,6 +185,7 @@ extension JobSpec {
             // a window longer than the run covers the whole run
             config.x0VarianceSteps = try check(varianceWindow, "varianceWindow", 2...100_000,
                                                default: HallucinationFilter.defaultWindow(samplerSteps: steps))
+            config.x0VarianceCompareSteps = HallucinationFilter.compareWindows(samplerSteps: steps)
         } else if varianceWindow != nil {
             throw invalid("varianceWindow", "only applies with hallucinationFilter")
         }

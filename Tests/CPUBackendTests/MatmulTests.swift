@@ -11,6 +11,8 @@ let matmulShapes: [(Int, Int, Int)] = [
     (257, 17, 513), (513, 65, 130), (7, 513, 255), (33, 3, 257), (1, 513, 1), (513, 1, 7),
     // skinny paths (N ≤ 4 or M ≤ 4), large enough to be split over threads
     (700, 2, 300), (2, 300, 700), (1000, 4, 64), (4, 1000, 65), (3, 17, 9), (17, 3, 9),
+    // batch-1 and batch-4 layers (a policy's forward pass): matrix-vector products, K not a multiple of 8
+    (1, 256, 256), (1, 37, 161), (4, 300, 301),
 ]
 
 let transpositions: [(Bool, Bool)] = [(false, false), (false, true), (true, false), (true, true)]

@@ -50,7 +50,7 @@ public final class Sampler {
         precondition(initial == nil || initial!.count == count * d)
         let maxB = max(1, min(config.maxBatch, count))
         let bufs = try ChunkBuffers(backend: backend, rows: maxB, dim: d)
-        var result = SampleResult(samples: [], trajectory: [], trajectorySteps: [], x0Variance: config.x0VarianceSteps > 0 ? [] : nil, modelEvaluations: 0)
+        var result = SampleResult(samples: [], trajectory: [], trajectorySteps: [], x0Variance: nil, modelEvaluations: 0)
         result.samples.reserveCapacity(count * d)
         var chunk = 0
         var start = 0
@@ -72,11 +72,12 @@ public final class Sampler {
             } else {
                 for s in 0..<min(result.trajectory.count, run.snapshots.count) { result.trajectory[s] += run.snapshots[s] }
             }
-            if let v = run.x0Variance() { result.x0Variance! += v }
+            for (w, v) in run.x0Variances() { result.x0VarianceByWindow[w, default: []] += v }
             result.modelEvaluations = run.evaluations
             start += B
             chunk += 1
         }
+        if config.x0VarianceSteps > 0 { result.x0Variance = result.x0VarianceByWindow[config.x0VarianceSteps] }
         return result
     }
 
@@ -112,9 +113,8 @@ struct ChunkRun {
     var evaluations = 0
     var snapshots: [[Float]] = []
     var snapshotSteps: [Int] = []
-    var x0Sum: [Double] = []
-    var x0SumSq: [Double] = []
-    var x0Count = 0
+    /// running x̂0 sums per tracked window (the last `window` steps)
+    var x0Stats: [X0WindowStats] = []
 
     init(sampler: Sampler, bufs: Sampler.ChunkBuffers, rows: Int, rowOffset: Int, chunk: Int) {
         self.sampler = sampler; self.bufs = bufs; self.rows = rows; self.rowOffset = rowOffset; self.chunk = chunk
@@ -155,27 +155,28 @@ struct ChunkRun {
         }
     }
 
-    /// Accumulate x̂0 statistics when `step` (1-based) is within the last x0VarianceSteps steps.
-    mutating func trackX0(step: Int, total: Int) {
-        guard config.x0VarianceSteps > 0, step > total - config.x0VarianceSteps else { return }
-        let x0 = backend.read(v(bufs.x0))
-        if x0Sum.isEmpty { x0Sum = Array(repeating: 0, count: x0.count); x0SumSq = x0Sum }
-        for k in 0..<x0.count { let val = Double(x0[k]); x0Sum[k] += val; x0SumSq[k] += val * val }
-        x0Count += 1
+    /// The windows whose x̂0 variance is tracked: the main one and the compare windows.
+    var x0Windows: [Int] {
+        guard config.x0VarianceSteps > 0 else { return [] }
+        return Array(Set([config.x0VarianceSteps] + (config.x0VarianceCompareSteps ?? []).filter { $0 > 0 })).sorted()
     }
 
-    func x0Variance() -> [Float]? {
-        guard config.x0VarianceSteps > 0 else { return nil }
-        guard x0Count > 1 else { return Array(repeating: 0, count: rows) }
-        let n = Double(x0Count)
-        return (0..<rows).map { r in
-            var s = 0.0
-            for j in 0..<d {
-                let m = x0Sum[r * d + j] / n
-                s += max(x0SumSq[r * d + j] / n - m * m, 0)
-            }
-            return Float(s / Double(d))
+    /// Accumulate x̂0 statistics for every window that `step` (1-based) is within.
+    mutating func trackX0(step: Int, total: Int) {
+        let windows = x0Windows
+        guard let longest = windows.last, step > total - longest else { return }
+        if x0Stats.isEmpty { x0Stats = windows.map { X0WindowStats(window: $0, values: rows * d) } }
+        let x0 = backend.read(v(bufs.x0))
+        for w in x0Stats.indices where step > total - x0Stats[w].window { x0Stats[w].add(x0) }
+    }
+
+    /// Per-sample variance (mean over dimensions) for every tracked window.
+    func x0Variances() -> [Int: [Float]] {
+        var out: [Int: [Float]] = [:]
+        for w in x0Windows {
+            out[w] = x0Stats.first { $0.window == w }?.variance(rows: rows, dim: d) ?? Array(repeating: 0, count: rows)
         }
+        return out
     }
 
     mutating func execute(_ tick: () -> Bool) throws {
@@ -326,6 +327,39 @@ struct ChunkRun {
             noise(into: bufs.z)
             backend.combine3(a: 1, x: v(bufs.x), b: Float(-stepSize / 2 / (1 - ab).squareRoot()), y: v(bufs.eps),
                              c: Float(stepSize.squareRoot()), z: v(bufs.z), out: v(bufs.x))
+        }
+    }
+}
+
+/// Running sums of x̂0 (rows·d values) over the steps of one window.
+struct X0WindowStats {
+    let window: Int
+    var sum: [Double]
+    var sumSq: [Double]
+    var count = 0
+
+    init(window: Int, values: Int) {
+        self.window = window
+        sum = Array(repeating: 0, count: values)
+        sumSq = sum
+    }
+
+    mutating func add(_ x0: [Float]) {
+        for k in 0..<x0.count { let v = Double(x0[k]); sum[k] += v; sumSq[k] += v * v }
+        count += 1
+    }
+
+    /// population variance over the window's steps, averaged over the d dimensions of each row
+    func variance(rows: Int, dim d: Int) -> [Float] {
+        guard count > 1 else { return Array(repeating: 0, count: rows) }
+        let n = Double(count)
+        return (0..<rows).map { r in
+            var s = 0.0
+            for j in 0..<d {
+                let m = sum[r * d + j] / n
+                s += max(sumSq[r * d + j] / n - m * m, 0)
+            }
+            return Float(s / Double(d))
         }
     }
 }

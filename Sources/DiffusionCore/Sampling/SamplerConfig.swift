@@ -54,6 +54,8 @@ public struct SamplerConfig: Codable, Equatable, Sendable {
     public var langevinSNR: Double
     /// track the variance of x̂0 over the last `x0VarianceSteps` steps (0 = off)
     public var x0VarianceSteps: Int
+    /// further windows scored in the same pass, for comparison (`SampleResult.x0VarianceByWindow`)
+    public var x0VarianceCompareSteps: [Int]?
     /// largest batch sent through the model at once
     public var maxBatch: Int
 
@@ -75,6 +77,8 @@ public struct SampleResult {
     public var trajectorySteps: [Int]
     /// per-sample variance of x̂0 over the last steps (mean over dimensions), when tracked
     public var x0Variance: [Float]?
+    /// the same for every tracked window (x0VarianceSteps and the compare windows), by window
+    public var x0VarianceByWindow: [Int: [Float]] = [:]
     /// model evaluations per sample
     public var modelEvaluations: Int
 }
