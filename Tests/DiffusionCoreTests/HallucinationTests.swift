@@ -99,4 +99,23 @@ import CPUBackend
         #expect(HallucinationFilter.defaultWindow(samplerSteps: 1000) == 20)
         #expect(HallucinationFilter.defaultWindow(samplerSteps: 20) == 2)
     }
+
+    @Test func compareWindowsMatchSeparateRuns() throws {
+        let backend = SIMDBackend()
+        let schedule = try NoiseSchedule(ScheduleConfig())
+        let exact = ExactMixtureDenoiser(backend: backend, means: [[1], [2], [3]], std: 0.05, objective: .eps, schedule: schedule)
+        var config = SamplerConfig(kind: .ddpmLarge, steps: 100, seed: 5, x0VarianceSteps: 2, maxBatch: 128)
+        config.x0VarianceCompareSteps = [5, 20, 2]
+        let both = try Sampler(config: config, denoiser: exact, schedule: schedule).sample(count: 300)  // 3 chunks
+        #expect(Set(both.x0VarianceByWindow.keys) == [2, 5, 20])
+        #expect(both.x0Variance == both.x0VarianceByWindow[2])
+        for w in [5, 20] {
+            let alone = try Sampler(config: SamplerConfig(kind: .ddpmLarge, steps: 100, seed: 5, x0VarianceSteps: w, maxBatch: 128),
+                                    denoiser: exact, schedule: schedule).sample(count: 300)
+            #expect(alone.samples == both.samples)
+            #expect(alone.x0Variance == both.x0VarianceByWindow[w], "window \(w)")
+        }
+        #expect(HallucinationFilter.compareWindows(samplerSteps: 1000) == [10, 20, 50, 100])
+        #expect(HallucinationFilter.compareWindows(samplerSteps: 50) == [2, 3, 5])
+    }
 }
