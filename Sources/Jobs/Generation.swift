@@ -33,8 +33,6 @@ struct GenerationRequest {
 }
 
 enum Generation {
-    static let deterministicForClassPrior: Set<SamplerKind> = [.ddim, .ode, .dpmpp2m, .flowEuler, .flowHeun]
-
     static func run(_ model: StoredModel, backend: Backend, request r: GenerationRequest) throws -> Generated {
         let meta = model.metadata
         if meta.kind == .gmm, let gmm = meta.gmm {
@@ -100,15 +98,22 @@ enum Generation {
         do { try denoiser.setConditioning(labels: labels, conditions: condNormalized) } catch let e as ModelError {
             throw JobError.invalid(field: "classLabel", message: e.description)
         }
-        // the source: N(0, I), or the class-conditional Gaussians the model was trained from
+        // the source: N(0, I); for flow models with a class-conditional source, the per-class
+        // Gaussians they were trained from; diffusion models with one sample in class-whitened
+        // coordinates from N(0, I), mapped back through the class Gaussian afterwards
         var initial: [Float]? = nil
+        var whitened: (ClassPrior, [Int])? = nil
         if let prior = meta.classPrior, let labels {
-            guard deterministicForClassPrior.contains(r.sampler.kind) else {
-                throw JobError.invalid(field: "sampler", message: "a model with a class-conditional source samples with \(deterministicForClassPrior.map(\.rawValue).sorted().joined(separator: ", ")) (its reverse process starts from per-class Gaussians, not N(0, I))")
+            if train.config.objective.isFlow {
+                var z = Philox.gaussianNoise(count: r.count * config.dataDim, seed: r.sampler.seed ^ 0x5012CE, counterBase: 0)
+                prior.fromStandard(&z, labels: labels)
+                initial = z
+            } else {
+                guard prior.whitensDiffusion == true else {
+                    throw JobError.invalid(field: "model", message: "model '\(meta.name)' was trained with an earlier class-prior formulation for diffusion that no longer samples correctly; train it again")
+                }
+                whitened = (prior, labels)
             }
-            var z = Philox.gaussianNoise(count: r.count * config.dataDim, seed: r.sampler.seed ^ 0x5012CE, counterBase: 0)
-            prior.fromStandard(&z, labels: labels)
-            initial = z
         }
         let schedule = train.config.objective.isFlow ? nil : try NoiseSchedule(train.config.schedule)
         let sampler: Sampler
@@ -117,8 +122,14 @@ enum Generation {
         }
         let result = try sampler.sample(count: r.count, initial: initial, progress: r.progress)
         var points = result.samples
+        if let (prior, labels) = whitened { prior.fromStandard(&points, labels: labels) }
         meta.normalizer.undo(&points)
-        let trajectory = result.trajectory.map { snap -> [Float] in var s = snap; meta.normalizer.undo(&s); return s }
+        let trajectory = result.trajectory.map { snap -> [Float] in
+            var s = snap
+            if let (prior, labels) = whitened { prior.fromStandard(&s, labels: labels) }
+            meta.normalizer.undo(&s)
+            return s
+        }
         var condsOut: [Float]? = nil
         if let raw = r.conditionsRaw {
             let rows = raw.count / config.condDim

@@ -26,7 +26,8 @@ enum TrainJob {
                                                                           shaderDir: ctx.shaderDir, cpuThreads: ctx.cpuThreads))
         ctx.emit(JobEvent(kind: .started, total: config.steps,
                           message: "training '\(s.name)' on \(backend.info.kind) (\(backend.info.deviceName)); \(reason)"))
-        let classPrior = s.prior == "class" ? ClassPrior.fit(dataset: loaded.normalized) : nil
+        var classPrior = s.prior == "class" ? ClassPrior.fit(dataset: loaded.normalized) : nil
+        if !config.objective.isFlow { classPrior?.whitensDiffusion = true }
         let trainer: Trainer
         do {
             trainer = try Trainer(config: config, data: loaded.normalized, backend: backend,

@@ -10,6 +10,9 @@ public struct ClassPrior: Codable, Equatable, Sendable {
     /// points per class
     public var counts: [Int]
     public var stdFloor: Float
+    /// true when a diffusion (not flow) model was trained on class-whitened data with it (see
+    /// Trainer.classPrior); nil in models from before that formulation, which cannot be sampled
+    public var whitensDiffusion: Bool?
 
     public var numClasses: Int { means.count }
     public var dim: Int { means.first?.count ?? 0 }

@@ -43,9 +43,14 @@ public final class Trainer {
     private var pendingLossSteps: [Int] = []
     private var hostBatch: [Float]
 
-    /// per-class source distribution (conditional prior); nil = N(0, I) noise generated on the device
+    /// per-class source distribution (conditional prior); nil = N(0, I) noise generated on the device.
+    /// Flow matching draws its source x1 from N(mean_c, std_c²); the diffusion objectives instead
+    /// whiten each row by its class, x0 ← (x0 − mean_c)/std_c (PriorGrad, Lee et al. 2022), and
+    /// diffuse that towards N(0, I), which is the same as diffusing x0 towards N(mean_c, std_c²)
+    /// with the loss weighted by 1/std_c², and keeps every sampler valid.
     public let classPrior: ClassPrior?
     private let source: BufferView?
+    private var whitensByClass: Bool { classPrior != nil && !config.objective.isFlow }
 
     public init(config: TrainConfig, data: Dataset, backend: Backend, lossRingSize: Int = 64,
                 classPrior: ClassPrior? = nil) throws {
@@ -81,7 +86,7 @@ public final class Trainer {
 
         let B = config.batchSize, d = c.dataDim, cd = c.condDim
         workspace = try ModelWorkspace(backend: backend, config: c, batch: B, training: true)
-        let srcCount = classPrior == nil ? 0 : B * d
+        let srcCount = classPrior != nil && config.objective.isFlow ? B * d : 0
         let batchCount = B * d + 6 * B + B * cd + srcCount
         batchBuffer = try backend.makeBuffer(count: batchCount)
         var o = 0
@@ -115,6 +120,10 @@ public final class Trainer {
                 for r in 0..<B {
                     let idx = rng.int(n)
                     for j in 0..<d { hb[r * d + j] = pts[idx * d + j] }
+                    if whitensByClass, let prior = classPrior, let labs = data.labels {
+                        let k = labs[idx]
+                        for j in 0..<d { hb[r * d + j] = (hb[r * d + j] - prior.means[k][j]) / prior.stds[k][j] }
+                    }
                     let coef: Objective.Coefficients
                     if config.objective.isFlow {
                         let t = Double(rng.uniform())
@@ -133,8 +142,8 @@ public final class Trainer {
                     if cd > 0, let conds = data.conditions {
                         for j in 0..<cd { hb[oCond + r * cd + j] = conds[idx * cd + j] }
                     }
-                    if let prior = classPrior, let labs = data.labels {
-                        // source sample x1 = mean_c + std_c ⊙ z of the row's own class
+                    if source != nil, let prior = classPrior, let labs = data.labels {
+                        // flow: source sample x1 = mean_c + std_c ⊙ z of the row's own class
                         let k = labs[idx]
                         for j in 0..<d { hb[oSrc + r * d + j] = prior.means[k][j] + prior.stds[k][j] * rng.normal() }
                     }
