@@ -18,6 +18,7 @@ let trainOptions: [OptionSpec] = [
     OptionSpec(["--ema-decay"], "emaDecay", .number, "D", "EMA of the weights"),
     OptionSpec(["--conditional"], "conditional", .flag, "", "train with class labels (enables --class / --guidance at sampling)"),
     OptionSpec(["--cond-dropout"], "condDropout", .number, "P", "label dropout for classifier-free guidance"),
+    OptionSpec(["--prior"], "prior", .string, "standard|class", "source of the reverse process: N(0, I), or per-class Gaussians fitted to the data (with --conditional)"),
     OptionSpec(["--label-column"], "labelColumn", .string, "COL", "CSV column holding class labels"),
     OptionSpec(["--condition-columns"], "conditionColumns", .list, "A,B", "CSV columns used as the conditioning vector"),
     OptionSpec(["--dataset-size"], "datasetSize", .int, "N", "points drawn from a built-in dataset"),
@@ -35,6 +36,7 @@ let trainHelp = helpText(
     examples: ["diffctl train --dataset ring8 --steps 3000 --name ring --follow",
                "diffctl train --dataset ./points.csv --steps 20000 --name mine --objective v --width 256 --depth 4",
                "diffctl train --dataset moons --steps 5000 --name cond --conditional --cond-dropout 0.1",
+               "diffctl train --dataset grid25 --steps 6000 --name c25 --conditional --prior class",
                "diffctl train --kind gmm --dataset ring8 --components 8 --name ring-gmm --follow",
                "diffctl --json train --dataset ring8 --steps 300 --name quick   # prints {\"id\":...}"])
 
