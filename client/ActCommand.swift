@@ -43,5 +43,9 @@ func actCommand(_ argv: [String]) throws -> ExitCode {
     }
     print(table(["step"] + (0..<width).map { "a\($0)" }, rows))
     print(String(format: "%@ %d steps, %.0f µs in the daemon", r.sampler, r.steps, r.microseconds))
+    if let c = r.check {
+        let path = c.collides ? "collides with the obstacle" : c.side.map { "passes \($0) of the obstacle" } ?? "wavers at the obstacle"
+        print("\(path); \(c.reachesGoal ? "reaches" : "misses") the goal")
+    }
     return .ok
 }

@@ -100,8 +100,9 @@ final class RequestHandler: @unchecked Sendable {
             do {
                 let r = try policies.act(model: a.model, observation: a.observation.map { Float($0) }, sampler: a.sampler,
                                          steps: a.steps ?? 10, seed: a.seed ?? 0)
+                let check = r.check.map { ActCheck(side: $0.side, collides: $0.collides, reachesGoal: $0.reachesGoal) }
                 conn.send(Response(id: id, .action(ActReply(action: r.action.map { Double($0) }, sampler: r.sampler,
-                                                            steps: r.steps, microseconds: r.microseconds))))
+                                                            steps: r.steps, microseconds: r.microseconds, check: check))))
             } catch let e as JobError { throw JobManager.protocolError(e) }
         }
     }

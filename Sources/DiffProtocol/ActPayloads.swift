@@ -23,7 +23,20 @@ public struct ActReply: Codable, Equatable, Sendable {
     public var steps: Int
     /// time the daemon spent on the request
     public var microseconds: Double
-    public init(action: [Double], sampler: String, steps: Int, microseconds: Double) {
-        self.action = action; self.sampler = sampler; self.steps = steps; self.microseconds = microseconds
+    /// for models of the built-in policy_obstacle task: what the chunk does (nil otherwise)
+    public var check: ActCheck?
+    public init(action: [Double], sampler: String, steps: Int, microseconds: Double, check: ActCheck? = nil) {
+        self.action = action; self.sampler = sampler; self.steps = steps; self.microseconds = microseconds; self.check = check
+    }
+}
+
+/// The built-in obstacle task's verdict on one chunk.
+public struct ActCheck: Codable, Equatable, Sendable {
+    /// "left" or "right" of the obstacle, or nil when it collides or wavers
+    public var side: String?
+    public var collides: Bool
+    public var reachesGoal: Bool
+    public init(side: String?, collides: Bool, reachesGoal: Bool) {
+        self.side = side; self.collides = collides; self.reachesGoal = reachesGoal
     }
 }

@@ -12,6 +12,15 @@ public final class PolicyServer {
         public var sampler: String
         public var steps: Int
         public var microseconds: Double
+        /// the policy_obstacle task's verdict on the chunk (models of that dataset only)
+        public var check: Check?
+    }
+
+    public struct Check: Codable, Equatable, Sendable {
+        /// "left" or "right" of the obstacle, nil when it collides or wavers
+        public var side: String?
+        public var collides: Bool
+        public var reachesGoal: Bool
     }
 
     private struct Loaded {
@@ -87,6 +96,13 @@ public final class PolicyServer {
         var out = try s.sample(count: 1).samples
         entry.model.metadata.normalizer.undo(&out)
         let us = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
-        return Action(action: out, sampler: kind.rawValue, steps: s.stepCount, microseconds: us)
+        var check: Check? = nil
+        if entry.model.metadata.dataset.source == "policy_obstacle" && out.count == PolicyTask.actionDim
+            && observation.count == PolicyTask.observationDim {
+            check = Check(side: PolicyTask.side(chunk: out, observation: observation).map { $0 == PolicyTask.left ? "left" : "right" },
+                          collides: PolicyTask.collides(chunk: out, observation: observation),
+                          reachesGoal: PolicyTask.reachesGoal(chunk: out, observation: observation))
+        }
+        return Action(action: out, sampler: kind.rawValue, steps: s.stepCount, microseconds: us, check: check)
     }
 }

@@ -3,6 +3,7 @@
 // `schedule --plot` writes an SVG of the schedules side by side.
 import DiffProtocol
 import Foundation
+import DiffusionCore
 import Testing
 
 @Suite(.serialized) struct PolicyAndScheduleTests {
@@ -26,6 +27,14 @@ import Testing
             Issue.record("second act did not answer"); return
         }
         #expect(again.action == a.action)
+        // the obstacle task's verdict on the chunk, as the task's own checks see it
+        let check = try #require(a.check)
+        let chunk = a.action.map { Float($0) }, obs: [Float] = [0, 0, 0, 4]
+        #expect(check.collides == PolicyTask.collides(chunk: chunk, observation: obs))
+        #expect(check.reachesGoal == PolicyTask.reachesGoal(chunk: chunk, observation: obs))
+        #expect(check.side == PolicyTask.side(chunk: chunk, observation: obs).map { $0 == PolicyTask.left ? "left" : "right" })
+        let text = try diffctl(["act", "--model", "pol", "--observation", "0,0,0,4"], socket: d.socket)
+        #expect(text.stdout.contains("the obstacle") && text.stdout.contains("the goal"), "\(text.stdout)")
 
         // wrong observation size, a model without observations, an unknown model: errors, daemon stays up
         for (request, field) in [(ActRequest(model: "pol", observation: [1, 2]), "observation"),
