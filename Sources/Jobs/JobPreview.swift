@@ -16,6 +16,7 @@ enum JobPreview {
                                                   dimension: samples.dim, width: w, height: h, useColor: color,
                                                   title: "samples (red) over data (blue)"))
         }
+        if let sweep = sweepTable(jobDir: jobDir) { parts.append(sweep) }
         let log = LossLog(jobDir: jobDir)
         if log.rows.count >= 2 {
             let rows = log.rows
@@ -24,6 +25,26 @@ enum JobPreview {
                                        title: "training loss (log scale), step \(rows.first!.step)–\(rows.last!.step)"))
         }
         return parts.isEmpty ? nil : parts.joined(separator: "\n")
+    }
+
+    /// A sweep job's results as an aligned table, and its pick of the cheapest good-enough run.
+    static func sweepTable(jobDir: URL) -> String? {
+        guard let text = try? String(contentsOf: jobDir.appendingPathComponent("sweep.csv"), encoding: .utf8) else { return nil }
+        let rows = text.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init) }
+        guard let header = rows.first, rows.count > 1 else { return nil }
+        let widths = header.indices.map { c in rows.map { c < $0.count ? $0[c].count : 0 }.max() ?? 0 }
+        var lines = rows.map { r in
+            header.indices.map { c in
+                let v = c < r.count ? r[c] : ""
+                return c < 3 ? v.padding(toLength: widths[c], withPad: " ", startingAt: 0)
+                             : String(repeating: " ", count: widths[c] - v.count) + v
+            }.joined(separator: "  ")
+        }
+        if let summary = try? String(contentsOf: jobDir.appendingPathComponent("sweep-summary.txt"), encoding: .utf8) {
+            lines.append("")
+            lines.append(summary.trimmingCharacters(in: .whitespacesAndNewlines))
+        }
+        return lines.joined(separator: "\n")
     }
 
     /// The data a job's samples are compared with: the reference points saved next to them.

@@ -70,9 +70,10 @@ enum SweepJob {
         let reference = SampleJob.classSubset(try JobData.reference(for: info), s.classLabel)
         let conditions = try SampleJob.referenceConditions(model, count: s.count)
         let exact = ExactScoreBaseline.make(model, backend: backend, classLabel: s.classLabel)
-        var header = ["sampler", "steps", "guidance", "seconds", "high_quality", "between_modes", "modes_covered", "energy_distance", "in_requested_mode", "exact_high_quality"]
+        var header = ["sampler", "steps", "guidance", "model_evaluations", "seconds", "high_quality", "between_modes", "modes_covered", "energy_distance", "in_requested_mode", "exact_high_quality"]
         if exact == nil { header.removeLast() }
         var rows: [[String]] = []
+        var scored: [SweepScore] = []
         var metrics: [String: Double] = [:]
         var done = 0
         for run in s.runs {
@@ -99,9 +100,11 @@ enum SweepJob {
                 }
                 let key = s.guidanceScales.count > 1 ? "\(run.label)@w\(w)" : run.label
                 metrics["\(key).seconds"] = seconds
+                metrics["\(key).model_evaluations"] = Double(gen.modelEvaluations)
+                if let hq = m["high_quality"] { scored.append(SweepScore(label: key, evaluations: gen.modelEvaluations, highQuality: hq)) }
                 for name in ["high_quality", "between_modes", "modes_covered", "energy_distance"] { if let v = m[name] { metrics["\(key).\(name)"] = v } }
                 if inRequested.isFinite { metrics["\(key).in_requested_mode"] = inRequested }
-                var row = [run.sampler.rawValue, "\(run.steps)", "\(w)", fmt(seconds), fmt(m["high_quality"]), fmt(m["between_modes"]),
+                var row = [run.sampler.rawValue, "\(run.steps)", "\(w)", "\(gen.modelEvaluations)", fmt(seconds), fmt(m["high_quality"]), fmt(m["between_modes"]),
                            fmt(m["modes_covered"]), fmt(m["energy_distance"]), fmt(inRequested.isFinite ? inRequested : nil)]
                 if let exact {
                     let e = try exact.score(config: config, count: min(s.count, 2000), modes: info.modes!, std: info.modeStd!, normalizer: model.metadata.normalizer)
@@ -116,6 +119,15 @@ enum SweepJob {
         let csv = ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
         let url = ctx.jobDir.appendingPathComponent("sweep.csv")
         try AtomicFile.write(Data(csv.utf8), to: url)
+        if let pick = SweepScore.cheapestGoodEnough(scored) {
+            metrics["recommended_model_evaluations"] = Double(pick.choice.evaluations)
+            metrics["reference_high_quality"] = pick.reference.highQuality
+            let text = String(format: "cheapest run within %.0f point of %@ (high_quality %.4g, %d model evaluations): %@ (%.4g, %d model evaluations)",
+                              SweepScore.tolerance * 100, pick.reference.label, pick.reference.highQuality, pick.reference.evaluations,
+                              pick.choice.label, pick.choice.highQuality, pick.choice.evaluations)
+            try AtomicFile.write(Data((text + "\n").utf8), to: ctx.jobDir.appendingPathComponent("sweep-summary.txt"))
+            ctx.emit(JobEvent(kind: .log, message: text))
+        }
         ctx.emit(JobEvent(kind: .metrics, metrics: metrics))
         return .succeeded(JobResult(outputs: ["sweep_csv": url.path], metrics: metrics))
     }
@@ -123,6 +135,26 @@ enum SweepJob {
     static func fmt(_ v: Double?) -> String {
         guard let v, v.isFinite else { return "" }
         return String(format: "%.4g", v)
+    }
+}
+
+/// One scored sweep run, and the pick of the cheapest run as good as the most expensive one.
+struct SweepScore: Equatable {
+    var label: String
+    var evaluations: Int
+    var highQuality: Double
+
+    /// "as good as": a high-quality share at most this far below the reference's
+    static let tolerance = 0.01
+
+    /// The reference is the run with the most model evaluations (DDPM-1000 in the default sweep;
+    /// the best of them on a tie); the choice is the run with the fewest evaluations whose
+    /// high-quality share is within `tolerance` of it (the best of them on a tie).
+    static func cheapestGoodEnough(_ runs: [SweepScore]) -> (reference: SweepScore, choice: SweepScore)? {
+        guard let reference = runs.max(by: { ($0.evaluations, $0.highQuality) < ($1.evaluations, $1.highQuality) }) else { return nil }
+        let good = runs.filter { $0.highQuality >= reference.highQuality - tolerance }
+        guard let choice = good.min(by: { ($0.evaluations, -$0.highQuality) < ($1.evaluations, -$1.highQuality) }) else { return nil }
+        return (reference, choice)
     }
 }
 

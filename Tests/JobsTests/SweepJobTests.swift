@@ -19,7 +19,17 @@ import Jobs
         #expect(try #require(r.metrics["ddim-20.exact_high_quality"]) > 0.9, "\(csv)")
         #expect(try #require(r.metrics["dpm++2m-10.exact_high_quality"]) > 0.9, "\(csv)")
         #expect(csv.count == 4)
-        #expect(csv[0].hasPrefix("sampler,steps,guidance"))
+        #expect(csv[0].hasPrefix("sampler,steps,guidance,model_evaluations"))
+        #expect(r.metrics["ddim-5.model_evaluations"] == 5 && r.metrics["dpm++2m-10.model_evaluations"] == 10)
+        // the pick: the cheapest run within one point of the most expensive one (ddim-20 here)
+        let hq = ["ddim-5": r.metrics["ddim-5.high_quality"]!, "ddim-20": r.metrics["ddim-20.high_quality"]!,
+                  "dpm++2m-10": r.metrics["dpm++2m-10.high_quality"]!]
+        let cost = ["ddim-5": 5.0, "ddim-20": 20, "dpm++2m-10": 10]
+        let want = hq.filter { $0.value >= hq["ddim-20"]! - 0.01 }.min { cost[$0.key]! < cost[$1.key]! }!.key
+        #expect(r.metrics["recommended_model_evaluations"] == cost[want])
+        #expect(r.metrics["reference_high_quality"] == hq["ddim-20"])
+        let summary = try String(contentsOf: state.jobDir("sw").appendingPathComponent("sweep-summary.txt"), encoding: .utf8)
+        #expect(summary.contains("of ddim-20") && summary.contains(": \(want) ("), "\(summary)")
     }
 
     @Test func conditionalSweepReportsTheRequestedModeShare() throws {
