@@ -18,8 +18,9 @@ func openSession(_ args: ParsedArguments) throws -> ClientConnection {
     do { conn = try ClientConnection(path: path) } catch let e as ConnectError {
         switch e {
         case .noDaemon:
-            throw fail(.noDaemon, "\(e) — start one with `diffusiond &`" + (args.socket == nil ? "" : " --socket \(path)") +
-                       " or `systemctl --user start diffusiond`, or point --socket / DIFFUSIOND_SOCKET at a running one")
+            let start = args.socket == nil ? "diffusiond &" : "diffusiond --socket \(path) &"
+            throw fail(.noDaemon, "\(e) — start one with `\(start)` or `systemctl --user start diffusiond`, "
+                       + "or point --socket / DIFFUSIOND_SOCKET at a running one")
         default:
             throw fail(.noDaemon, e.description)
         }
