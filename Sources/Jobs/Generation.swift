@@ -11,7 +11,6 @@ struct Generated {
     var labels: [Int]?
     /// conditioning vectors (n, condDim) in the data's units, when the model takes them
     var conditions: [Float]?
-    var x0Variance: [Float]?
     /// trajectory snapshots in data units, and their sampler steps
     var trajectory: [[Float]]
     var trajectorySteps: [Int]
@@ -38,7 +37,7 @@ enum Generation {
         if meta.kind == .gmm, let gmm = meta.gmm {
             var pts = gmm.sample(count: r.count, seed: r.sampler.seed)
             meta.normalizer.undo(&pts)
-            return Generated(points: pts, labels: nil, conditions: nil, x0Variance: nil, trajectory: [], trajectorySteps: [],
+            return Generated(points: pts, labels: nil, conditions: nil, trajectory: [], trajectorySteps: [],
                              steps: 0, modelEvaluations: 0)
         }
         guard let train = meta.train else { throw JobError.data("model '\(meta.name)' has no training settings") }
@@ -135,7 +134,7 @@ enum Generation {
             let rows = raw.count / config.condDim
             condsOut = rows == r.count ? raw : Array((0..<r.count).map { _ in raw }.joined())
         }
-        return Generated(points: points, labels: labels, conditions: condsOut, x0Variance: result.x0Variance,
+        return Generated(points: points, labels: labels, conditions: condsOut,
                          trajectory: trajectory, trajectorySteps: result.trajectorySteps, steps: sampler.stepCount,
                          modelEvaluations: result.modelEvaluations, x0VarianceByWindow: result.x0VarianceByWindow)
     }

@@ -69,19 +69,20 @@ enum SampleJob {
         // hallucination filter: drop the highest trajectory-variance samples
         var kept = gen.points
         var keptLabels = gen.labels
-        if let fraction = s.hallucinationFilter, let variance = gen.x0Variance {
+        if let fraction = s.hallucinationFilter, let variance = gen.x0VarianceByWindow[s.sampler.x0VarianceSteps] {
             let filter = HallucinationFilter.apply(points: gen.points, dim: dim, variance: variance, dropFraction: fraction)
             kept = filter.kept
             keptLabels = gen.labels.map { labs in filter.keptIndices.map { labs[$0] } }
             metrics["filter_threshold"] = Double(filter.threshold)
             metrics["filter_kept"] = Double(filter.keptIndices.count)
             if let modes = meta.dataset.modes, let std = meta.dataset.modeStd {
-                for (k, v) in HallucinationFilter.report(points: gen.points, dim: dim, keptIndices: filter.keptIndices,
-                                                         modes: modes, std: std, variance: variance) { metrics[k] = v }
-                let between = HallucinationFilter.inModeFlags(points: gen.points, dim: dim, modes: modes, std: std).map { !$0 }
+                let inMode = HallucinationFilter.inModeFlags(points: gen.points, dim: dim, modes: modes, std: std)
+                for (k, v) in HallucinationFilter.report(inMode: inMode, keptIndices: filter.keptIndices) { metrics[k] = v }
+                let between = inMode.map { !$0 }
                 for (window, v) in gen.x0VarianceByWindow {
                     if let auc = HallucinationFilter.auroc(scores: v, positive: between) { metrics["hallucination_auroc_w\(window)"] = auc }
                 }
+                metrics["hallucination_auroc"] = metrics["hallucination_auroc_w\(s.sampler.x0VarianceSteps)"]
                 // the same rule on the training distribution itself: its tails past 3 std count as
                 // "between" too, a floor no filter can go below
                 if let reference = try? JobData.reference(for: meta.dataset, count: 50_000) {

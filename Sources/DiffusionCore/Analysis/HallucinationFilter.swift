@@ -49,8 +49,13 @@ public enum HallucinationFilter {
     /// and after, the share of between-mode samples removed, and the share of in-mode samples kept.
     public static func report(points: [Float], dim: Int, keptIndices: [Int], modes: [[Float]], std: Float,
                               variance: [Float]? = nil, radiusInStd: Float = 3) -> [String: Double] {
-        let n = points.count / dim
-        let flags = Self.inModeFlags(points: points, dim: dim, modes: modes, std: std, radiusInStd: radiusInStd)
+        report(inMode: inModeFlags(points: points, dim: dim, modes: modes, std: std, radiusInStd: radiusInStd),
+               keptIndices: keptIndices, variance: variance)
+    }
+
+    /// The same from per-sample in-mode flags (see inModeFlags).
+    public static func report(inMode flags: [Bool], keptIndices: [Int], variance: [Float]? = nil) -> [String: Double] {
+        let n = flags.count
         let between = flags.filter { !$0 }.count
         let keptFlags = keptIndices.map { flags[$0] }
         let keptBetween = keptFlags.filter { !$0 }.count

@@ -60,8 +60,14 @@ public struct ClassPrior: Codable, Equatable, Sendable {
     public func toStandard(_ x: inout [Float], labels: [Int]) {
         let dim = self.dim
         precondition(x.count == labels.count * dim, "points (\(x.count)) are not (\(labels.count), \(dim))")
-        for (b, c) in labels.enumerated() {
-            for d in 0..<dim { x[b * dim + d] = (x[b * dim + d] - means[c][d]) / stds[c][d] }
+        x.withUnsafeMutableBufferPointer { p in
+            for (b, c) in labels.enumerated() { toStandard(row: p.baseAddress! + b * dim, label: c) }
         }
+    }
+
+    /// toStandard for one row (dim values) of class `label`, in place.
+    @inline(__always)
+    public func toStandard(row: UnsafeMutablePointer<Float>, label c: Int) {
+        for d in 0..<dim { row[d] = (row[d] - means[c][d]) / stds[c][d] }
     }
 }

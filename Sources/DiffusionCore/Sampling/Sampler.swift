@@ -50,7 +50,8 @@ public final class Sampler {
         precondition(initial == nil || initial!.count == count * d)
         let maxB = max(1, min(config.maxBatch, count))
         let bufs = try ChunkBuffers(backend: backend, rows: maxB, dim: d)
-        var result = SampleResult(samples: [], trajectory: [], trajectorySteps: [], x0Variance: nil, modelEvaluations: 0)
+        var result = SampleResult(samples: [], trajectory: [], trajectorySteps: [], modelEvaluations: 0)
+        result.x0VarianceWindow = config.x0VarianceSteps
         result.samples.reserveCapacity(count * d)
         var chunk = 0
         var start = 0
@@ -77,7 +78,6 @@ public final class Sampler {
             start += B
             chunk += 1
         }
-        if config.x0VarianceSteps > 0 { result.x0Variance = result.x0VarianceByWindow[config.x0VarianceSteps] }
         return result
     }
 

@@ -75,10 +75,13 @@ public struct SampleResult {
     public var trajectory: [[Float]]
     /// sampler step index of each snapshot
     public var trajectorySteps: [Int]
-    /// per-sample variance of x̂0 over the last steps (mean over dimensions), when tracked
-    public var x0Variance: [Float]?
-    /// the same for every tracked window (x0VarianceSteps and the compare windows), by window
+    /// per-sample variance of x̂0 (mean over dimensions) for every tracked window (x0VarianceSteps
+    /// and the compare windows), by window
     public var x0VarianceByWindow: [Int: [Float]] = [:]
+    /// the window of `x0Variance` (config.x0VarianceSteps; 0 = not tracked)
+    public var x0VarianceWindow = 0
+    /// per-sample variance of x̂0 over the main window, when tracked
+    public var x0Variance: [Float]? { x0VarianceWindow > 0 ? x0VarianceByWindow[x0VarianceWindow] : nil }
     /// model evaluations per sample
     public var modelEvaluations: Int
 }

@@ -121,8 +121,7 @@ public final class Trainer {
                     let idx = rng.int(n)
                     for j in 0..<d { hb[r * d + j] = pts[idx * d + j] }
                     if whitensByClass, let prior = classPrior, let labs = data.labels {
-                        let k = labs[idx]
-                        for j in 0..<d { hb[r * d + j] = (hb[r * d + j] - prior.means[k][j]) / prior.stds[k][j] }
+                        prior.toStandard(row: hb.baseAddress! + r * d, label: labs[idx])
                     }
                     let coef: Objective.Coefficients
                     if config.objective.isFlow {
