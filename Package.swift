@@ -8,7 +8,7 @@ import PackageDescription
 // `addingProduct` lowers to a per-lane library call (~200x slower). haswell = AVX2 + FMA,
 // the common baseline of every x86-64 server of the last decade.
 #if arch(x86_64)
-let simdFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell", "-Ounchecked"], .when(configuration: .release))]
+let simdFlags: [SwiftSetting] = [.unsafeFlags(["-target-cpu", "haswell"], .when(configuration: .release))]
 #else
 let simdFlags: [SwiftSetting] = []
 #endif

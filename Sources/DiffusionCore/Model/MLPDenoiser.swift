@@ -30,6 +30,8 @@ public final class ModelWorkspace {
     let storage: DeviceBuffer
     /// (B, IN)
     let input: BufferView
+    /// (B, max(E, Ec)): the time or class embedding before it is copied into `input`
+    let embed: BufferView
     /// pre-activations zk and outputs hk, (B, W) each
     let z: [BufferView]
     let h: [BufferView]
@@ -47,7 +49,7 @@ public final class ModelWorkspace {
         self.batch = batch
         self.training = training
         let layers = training ? c.depth : 1
-        var sizes: [Int] = [batch * c.inputDim]
+        var sizes: [Int] = [batch * c.inputDim, batch * max(c.timeEmbedDim, c.classColumns)]
         sizes += Array(repeating: batch * c.width, count: 2 * layers)
         sizes.append(batch * c.dataDim)
         if training {
@@ -59,11 +61,12 @@ public final class ModelWorkspace {
         var views: [BufferView] = []
         for s in sizes { views.append(BufferView(storage, offset: offset, count: s)); offset += s }
         input = views[0]
-        z = (0..<layers).map { views[1 + $0] }
-        h = (0..<layers).map { views[1 + layers + $0] }
-        out = views[1 + 2 * layers]
+        embed = views[1]
+        z = (0..<layers).map { views[2 + $0] }
+        h = (0..<layers).map { views[2 + layers + $0] }
+        out = views[2 + 2 * layers]
         if training {
-            let b = 2 + 2 * layers
+            let b = 3 + 2 * layers
             dOutput = views[b]; dh = views[b + 1]; dTmp = views[b + 2]; dz = views[b + 3]
             dInput = c.usesClasses ? views[b + 4] : nil
             dClass = c.usesClasses ? views[b + 5] : nil
@@ -126,14 +129,14 @@ public final class MLPDenoiser {
         var col = 0
         backend.copyColumns(src: inp.x, srcCols: c.dataDim, srcCol: 0, dst: ws.input, dstCols: IN, dstCol: col, rows: B, width: c.dataDim)
         col += c.dataDim
-        // the time embedding is written into z[0] first (free at this point), then copied in
-        let temb = ws.z[0].slice(0, B * c.timeEmbedDim)
+        // the time embedding is written into its own scratch first, then copied in
+        let temb = ws.embed.slice(0, B * c.timeEmbedDim)
         backend.timeEmbedding(t: inp.time, out: temb, batch: B, dim: c.timeEmbedDim, scale: Self.timeScale)
         backend.copyColumns(src: temb, srcCols: c.timeEmbedDim, srcCol: 0, dst: ws.input, dstCols: IN, dstCol: col, rows: B, width: c.timeEmbedDim)
         col += c.timeEmbedDim
         if c.usesClasses {
             guard let labels = inp.labels else { preconditionFailure("class-conditional model needs labels") }
-            let cemb = ws.z[0].slice(0, B * c.classEmbedDim)
+            let cemb = ws.embed.slice(0, B * c.classEmbedDim)
             backend.embeddingForward(labels: labels, table: view(params, "class.table"), out: cemb, batch: B, dim: c.classEmbedDim)
             backend.copyColumns(src: cemb, srcCols: c.classEmbedDim, srcCol: 0, dst: ws.input, dstCols: IN, dstCol: col, rows: B, width: c.classEmbedDim)
             col += c.classEmbedDim

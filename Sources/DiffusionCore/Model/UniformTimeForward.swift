@@ -49,7 +49,7 @@ public final class UniformTimeForward {
         var col = c.dataDim
         if c.usesClasses {
             guard let labels else { preconditionFailure("class-conditional model needs labels") }
-            let cemb = ws.z[0].slice(0, B * c.classEmbedDim)
+            let cemb = ws.embed.slice(0, B * c.classEmbedDim)
             b.embeddingForward(labels: labels, table: model.view(params, "class.table"), out: cemb, batch: B, dim: c.classEmbedDim)
             b.copyColumns(src: cemb, srcCols: c.classEmbedDim, srcCol: 0, dst: input, dstCols: K, dstCol: col, rows: B, width: c.classEmbedDim)
             col += c.classEmbedDim
