@@ -1,4 +1,4 @@
-// ManageCommands.swift — `diffctl cancel ID` and `diffctl rm ID`.
+// ManageCommands.swift — `diffctl cancel ID`, `diffctl resume ID` and `diffctl rm ID`.
 import DiffProtocol
 import Foundation
 
@@ -24,6 +24,33 @@ func cancelCommand(_ argv: [String]) throws -> ExitCode {
     }
     if args.json { printJSON(r.job); return .ok }
     print(r.job.state == .cancelled ? "cancelled \(r.job.id)" : "cancelling \(r.job.id); it stops at its next step")
+    return .ok
+}
+
+let resumeHelp = helpText(
+    usage: "diffctl resume ID [--follow] [--json]",
+    summary: "Queue a failed or cancelled job again. Training continues from its newest intact checkpoint\n(for example once a full disk has room again); other jobs run again from the start.",
+    options: [resumeFollow],
+    examples: ["diffctl resume j3", "diffctl resume j3 --follow"])
+let resumeFollow = OptionSpec(["--follow", "-f"], "follow", .flag, "", "stream its progress until it ends (exit status = its outcome)")
+
+func resumeCommand(_ argv: [String]) throws -> ExitCode {
+    let args = try parseArguments(argv, options: [resumeFollow], settingFlags: ["follow"])
+    if args.help { print(resumeHelp); return .ok }
+    guard args.positionals.count == 1 else { throw UsageError(description: "resume needs one job id") }
+    let conn = try openSession(args)
+    guard case .resumed(let r) = try call(conn, .resume(JobRequest(job: args.positionals[0]))) else {
+        throw fail(.protocolError, "unexpected reply to resume")
+    }
+    if args.flags.contains("follow") {
+        var again = [r.job.id]
+        if let socket = args.socket { again += ["--socket", socket] }
+        if args.json { again.append("--json") }
+        return try followCommand(again)
+    }
+    if args.json { printJSON(r.job); return .ok }
+    let from = r.job.lastCheckpointStep.map { " from its checkpoint at step \($0)" } ?? ""
+    print("queued \(r.job.id) again\(from)")
     return .ok
 }
 

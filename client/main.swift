@@ -12,6 +12,7 @@ let commands: [(name: String, run: ([String]) throws -> ExitCode, summary: Strin
     ("show", showCommand, "a job's configuration, timings, metrics, outputs and preview"),
     ("follow", followCommand, "stream a job's progress"),
     ("cancel", cancelCommand, "cancel a job"),
+    ("resume", resumeCommand, "queue a failed or cancelled job again (training continues from its checkpoint)"),
     ("rm", rmCommand, "remove a job and its files"),
     ("get", getCommand, "copy a job's outputs to a directory"),
     ("models", modelsCommand, "list named models"),

@@ -9,12 +9,23 @@ import Foundation
 public final class HostBuffer: DeviceBuffer {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
-    public init(count: Int) {
+    /// A zero-filled buffer; throws instead of trapping when the memory cannot be had.
+    public init(count: Int) throws {
+        guard count >= 0, count <= Int.max / 8 else { throw HostBufferError(count: count) }
+        // calloc: zeroed pages on demand, and NULL (not a trap) when the request is refused
+        guard let raw = calloc(max(count, 1), MemoryLayout<Float>.stride) else { throw HostBufferError(count: count) }
         self.count = count
-        pointer = UnsafeMutablePointer<Float>.allocate(capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
     }
-    deinit { pointer.deallocate() }
+    deinit { free(pointer) }
+}
+
+/// A host allocation the system refused (names the size so a job error says what was asked).
+public struct HostBufferError: Error, CustomStringConvertible {
+    public let count: Int
+    public var description: String {
+        "cannot allocate a buffer of \(count) floats (\(MemoryFormat.bytes(Double(max(count, 0)) * 4))): out of memory"
+    }
 }
 
 @inline(__always)
@@ -31,7 +42,7 @@ public final class ReferenceBackend: Backend {
         BackendInfo(kind: "cpu-reference", deviceName: "naive loops", deviceType: "cpu", detail: "single thread, no SIMD")
     }
 
-    public func makeBuffer(count: Int) throws -> DeviceBuffer { HostBuffer(count: count) }
+    public func makeBuffer(count: Int) throws -> DeviceBuffer { try HostBuffer(count: count) }
     public func write(_ values: [Float], to view: BufferView) {
         precondition(values.count == view.count, "write of \(values.count) floats into a view of \(view.count)")
         let p = ptr(view)

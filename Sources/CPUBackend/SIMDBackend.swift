@@ -35,7 +35,7 @@ public final class SIMDBackend: Backend {
 
     public func makeBuffer(count: Int) throws -> DeviceBuffer {
         guard count >= 0 else { throw SIMDBackendError.badArgument("makeBuffer: negative count \(count)") }
-        return HostBuffer(count: count)
+        return try HostBuffer(count: count)
     }
 
     public func write(_ values: [Float], to view: BufferView) {

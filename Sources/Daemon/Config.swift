@@ -38,14 +38,20 @@ public struct DaemonConfig: Equatable, Sendable {
     public var logLevel: LogLevel = .info
     /// a group whose members may also connect (the socket becomes 0660 with that group)
     public var socketGroup = ""
+    /// memory one job may use: "auto" (75% of physical memory), "N%", or a size such as 8G
+    public var memoryBudget = "auto"
     /// the file the settings came from, if any
     public var configFile: String? = nil
 
     public init() {}
 
+    /// The budget in bytes (memory_budget resolved against this machine's memory).
+    public var memoryBudgetBytes: Double { MemoryBudget.parse(memoryBudget) ?? MemoryBudget.physicalBytes() * 0.75 }
+
     /// key in the file, flag is `--` + key with `_` → `-`, variable is `DIFFUSIOND_` + uppercased key
     public static let keys = ["socket", "state_dir", "backend", "device", "shader_dir", "max_jobs", "cpu_threads",
-                              "checkpoint_every", "checkpoint_keep", "progress_every", "log_level", "socket_group"]
+                              "checkpoint_every", "checkpoint_keep", "progress_every", "log_level", "socket_group",
+                              "memory_budget"]
 
     /// Set one key from text; throws a message (without location) on a bad value.
     public mutating func set(_ key: String, _ raw: String) throws {
@@ -78,6 +84,11 @@ public struct DaemonConfig: Equatable, Sendable {
             }
             logLevel = l
         case "socket_group": socketGroup = value
+        case "memory_budget":
+            guard MemoryBudget.parse(value) != nil else {
+                throw ConfigError("", "memory_budget must be auto, a share such as 60%, or a size such as 8G or 512M, got '\(value)'")
+            }
+            memoryBudget = value.isEmpty ? "auto" : value
         default:
             throw ConfigError("", "unknown key '\(key)' (known: \(DaemonConfig.keys.joined(separator: ", ")))")
         }
@@ -216,6 +227,7 @@ extension DaemonConfig {
         lines.append("progress_every = \(progressEvery)")
         lines.append("log_level = \(logLevel.rawValue)")
         lines.append("socket_group = \(socketGroup)")
+        lines.append("memory_budget = \(memoryBudget)")
         return lines.joined(separator: "\n") + "\n"
     }
 }

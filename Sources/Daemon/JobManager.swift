@@ -52,6 +52,8 @@ final class JobManager: @unchecked Sendable {
             info.spec = try? JSONDecoder().decode(JSONValue.self, from: specData)
             info.jobDir = store.jobDir(info.id)
             if info.state == .running {
+                // uncleanStops counts unclean stops since the job last made progress (a checkpoint
+                // resets it, see `handle`), so a long job killed now and then is never given up on
                 info.uncleanStops = (info.uncleanStops ?? 0) + 1
                 if info.uncleanStops! >= JobManager.maxUncleanStops {
                     // a job that keeps taking the daemon down must not do so forever
@@ -91,6 +93,7 @@ final class JobManager: @unchecked Sendable {
             throw JobManager.protocolError(e)
         }
         if spec.kind == .sample || spec.kind == .sweep, let model = spec.model { try checkModelExists(model) }
+        try checkMemory(spec)
         lock.lock()
         let refusing = stopping
         lock.unlock()
@@ -117,6 +120,15 @@ final class JobManager: @unchecked Sendable {
         lock.unlock()
         log.info("job submitted", ["job": id, "kind": spec.kind.rawValue, "name": spec.name, "model": spec.model, "dataset": spec.dataset])
         return entry
+    }
+
+    /// Refuse a job whose estimated peak memory exceeds the budget, before it can allocate.
+    private func checkMemory(_ spec: JobSpec) throws {
+        guard let estimate = try? spec.memoryEstimate() else { return }
+        let budget = config.memoryBudgetBytes
+        if estimate.total > budget {
+            throw ProtocolError(.tooLarge, "this job would need about \(estimate.summary), more than the memory budget of \(MemoryBudget.text(budget)) (memory_budget = \(config.memoryBudget) in daemon.conf); use a smaller width, depth, batchSize or dataset", field: "width")
+        }
     }
 
     /// A sample job's model must exist, or be the name of a train job still queued or running
@@ -190,6 +202,39 @@ final class JobManager: @unchecked Sendable {
         return entry.snapshot()
     }
 
+    /// Put a failed or cancelled job back in the queue. A training job continues from its newest
+    /// intact checkpoint (e.g. after a full disk was cleared); other kinds run again from the start.
+    func resume(_ ref: String) throws -> JobInfo {
+        let entry = try find(ref)
+        lock.lock()
+        let refusing = stopping
+        lock.unlock()
+        if refusing { throw ProtocolError(.shuttingDown, "the daemon is shutting down and accepts no new work") }
+        entry.lock.lock()
+        let state = entry.info.state
+        guard state == .failed || state == .cancelled else {
+            entry.lock.unlock()
+            let why = state == .succeeded ? "it succeeded" : "it is \(state.rawValue)"
+            throw ProtocolError(.conflict, "job \(entry.info.id) cannot be resumed: \(why) (only failed or cancelled jobs can)", field: "job")
+        }
+        entry.info.state = .queued
+        entry.info.error = nil
+        entry.info.finishedAt = nil
+        entry.info.uncleanStops = 0
+        entry.cancelRequested = false
+        let info = entry.info
+        var e = JobEventMessage(job: info.id, kind: "state", time: Date().timeIntervalSince1970)
+        e.state = .queued
+        entry.lock.unlock()
+        try ioGuard { try store.save(info) }
+        store.appendEvent(e)
+        lock.lock()
+        if !queue.contains(info.id) { queue.append(info.id) }
+        lock.unlock()
+        log.info("job resumed on request", ["job": info.id, "checkpoint_step": info.lastCheckpointStep])
+        return info
+    }
+
     func remove(_ ref: String) throws -> String {
         let entry = try find(ref)
         let info = entry.snapshot()
@@ -257,8 +302,19 @@ final class JobManager: @unchecked Sendable {
 
     // MARK: running
 
+    /// A job that was running when the daemon last died and has not made progress since. It may
+    /// be what killed the daemon, so it runs alone: if it takes the daemon down again, no other
+    /// job is counted as a victim, and only the culprit reaches the unclean-stop limit.
+    private func isSuspect(_ id: String) -> Bool {
+        guard let e = jobs[id] else { return false }
+        e.lock.lock(); defer { e.lock.unlock() }
+        return (e.info.uncleanStops ?? 0) > 0 && !e.info.state.isTerminal
+    }
+
     private func pumpLocked() {
         while !stopping && running.count < config.maxJobs && !queue.isEmpty {
+            if running.contains(where: isSuspect) { break }          // a suspect runs alone
+            if isSuspect(queue[0]) && !running.isEmpty { break }    // it waits for the others
             let id = queue.removeFirst()
             guard let entry = jobs[id] else { continue }
             running.insert(id)
@@ -379,19 +435,34 @@ final class JobManager: @unchecked Sendable {
         }
         if let r = ev.stepsPerSecond { entry.info.stepsPerSecond = r }
         var persistNow = false
+        var clearedSuspect = false
         switch ev.kind {
         case .started: entry.info.backend = ev.message; persistNow = true
-        case .checkpoint: entry.info.lastCheckpointStep = ev.step; persistNow = true
+        case .checkpoint:
+            entry.info.lastCheckpointStep = ev.step
+            persistNow = true
+            if (entry.info.uncleanStops ?? 0) > 0 {
+                entry.info.uncleanStops = 0   // progress since the last unclean stop: not a crash loop
+                clearedSuspect = true
+            }
         case .finished, .metrics:
             if let o = ev.outputs { entry.info.outputs = o }
             if let mt = ev.metrics { entry.info.metrics = mt }
         default: break
         }
+        if persistNow {
+            // on disk before anyone hears of it: a follower that reacts to a checkpoint event
+            // (or a crash right after it) finds the status that goes with it
+            let snap = entry.info
+            entry.lock.unlock()
+            persist(snap)
+            entry.lock.lock()
+        }
         broadcastLocked(entry, m)
         let snap = entry.info
         entry.lock.unlock()
         store.appendEvent(m)
-        if persistNow { persist(snap) }
+        if clearedSuspect { pump() }   // other jobs may run beside it now
         switch ev.kind {
         case .started: log.info("job running", ["job": snap.id, "backend": ev.message])
         case .checkpoint: log.debug("checkpoint written", ["job": snap.id, "step": ev.step])

@@ -81,6 +81,9 @@ final class RequestHandler: @unchecked Sendable {
             conn.send(Response(id: id, .cancelled(JobReply(job: try manager.cancel(c.job)))))
         case .remove(let r):
             conn.send(Response(id: id, .removed(RemovedReply(job: try manager.remove(r.job)))))
+        case .resume(let r):
+            conn.send(Response(id: id, .resumed(JobReply(job: try manager.resume(r.job)))))
+            manager.pump()
         case .models:
             conn.send(Response(id: id, .models(ModelsReply(models: manager.store.models()))))
         case .info:

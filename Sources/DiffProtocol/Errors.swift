@@ -38,6 +38,8 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
     public static let permissionDenied = ErrorCode("permission_denied")
     /// the daemon is shutting down and accepts no new jobs
     public static let shuttingDown = ErrorCode("shutting_down")
+    /// the job would need more memory than the daemon's budget allows
+    public static let tooLarge = ErrorCode("too_large")
     /// anything else that went wrong inside the daemon
     public static let internalError = ErrorCode("internal")
 }

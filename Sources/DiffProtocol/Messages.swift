@@ -58,12 +58,14 @@ public enum RequestBody: Equatable, Sendable {
     case follow(JobRequest)
     case cancel(JobRequest)
     case remove(JobRequest)
+    /// requeue a failed or cancelled job; training continues from its newest intact checkpoint
+    case resume(JobRequest)
     case models
     case info
     case schedule(ScheduleRequest)
     case act(ActRequest)
 
-    public static let typeNames = ["hello", "submit", "jobs", "show", "follow", "cancel", "remove", "models", "info", "schedule", "act"]
+    public static let typeNames = ["hello", "submit", "jobs", "show", "follow", "cancel", "remove", "resume", "models", "info", "schedule", "act"]
 
     public var typeName: String {
         switch self {
@@ -74,6 +76,7 @@ public enum RequestBody: Equatable, Sendable {
         case .follow: return "follow"
         case .cancel: return "cancel"
         case .remove: return "remove"
+        case .resume: return "resume"
         case .models: return "models"
         case .info: return "info"
         case .schedule: return "schedule"
@@ -95,7 +98,7 @@ public struct Request: Encodable, Equatable, Sendable {
         case .hello(let p): try p.encode(to: encoder)
         case .submit(let p): try p.encode(to: encoder)
         case .show(let p): try p.encode(to: encoder)
-        case .follow(let p), .cancel(let p), .remove(let p): try p.encode(to: encoder)
+        case .follow(let p), .cancel(let p), .remove(let p), .resume(let p): try p.encode(to: encoder)
         case .schedule(let p): try p.encode(to: encoder)
         case .act(let p): try p.encode(to: encoder)
         case .jobs, .models, .info: break
@@ -137,6 +140,7 @@ public struct Request: Encodable, Equatable, Sendable {
         case "follow": body = .follow(try payload(JobRequest.self))
         case "cancel": body = .cancel(try payload(JobRequest.self))
         case "remove": body = .remove(try payload(JobRequest.self))
+        case "resume": body = .resume(try payload(JobRequest.self))
         case "models": body = .models
         case "info": body = .info
         case "schedule": body = .schedule(try payload(ScheduleRequest.self))
@@ -232,6 +236,7 @@ public enum ResponseBody: Equatable, Sendable {
     case following(FollowReply)
     case cancelled(JobReply)
     case removed(RemovedReply)
+    case resumed(JobReply)
     case models(ModelsReply)
     case info(InfoReply)
     case schedule(ScheduleReply)
@@ -250,6 +255,7 @@ public enum ResponseBody: Equatable, Sendable {
         case .following: return "following"
         case .cancelled: return "cancelled"
         case .removed: return "removed"
+        case .resumed: return "resumed"
         case .models: return "models"
         case .info: return "info"
         case .schedule: return "schedule"
@@ -276,7 +282,7 @@ public struct Response: Codable, Equatable, Sendable {
         try Header(id: id, type: body.typeName).encode(to: encoder)
         switch body {
         case .hello(let p): try p.encode(to: encoder)
-        case .submitted(let p), .cancelled(let p): try p.encode(to: encoder)
+        case .submitted(let p), .cancelled(let p), .resumed(let p): try p.encode(to: encoder)
         case .jobs(let p): try p.encode(to: encoder)
         case .job(let p): try p.encode(to: encoder)
         case .following(let p): try p.encode(to: encoder)
@@ -302,6 +308,7 @@ public struct Response: Codable, Equatable, Sendable {
         case "following": body = .following(try FollowReply(from: decoder))
         case "cancelled": body = .cancelled(try JobReply(from: decoder))
         case "removed": body = .removed(try RemovedReply(from: decoder))
+        case "resumed": body = .resumed(try JobReply(from: decoder))
         case "models": body = .models(try ModelsReply(from: decoder))
         case "info": body = .info(try InfoReply(from: decoder))
         case "schedule": body = .schedule(try ScheduleReply(from: decoder))

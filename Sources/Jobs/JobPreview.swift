@@ -17,9 +17,8 @@ enum JobPreview {
                                                   title: "samples (red) over data (blue)"))
         }
         if let sweep = sweepTable(jobDir: jobDir) { parts.append(sweep) }
-        let log = LossLog(jobDir: jobDir)
-        if log.rows.count >= 2 {
-            let rows = log.rows
+        let rows = LossLog.read(jobDir: jobDir)
+        if rows.count >= 2 {
             parts.append(TextPlot.line([TextPlot.LineSeries(name: "loss", y: rows.map(\.loss), x: rows.map { Double($0.step) })],
                                        width: w, height: max(4, h / 2), logY: true, useColor: color,
                                        title: "training loss (log scale), step \(rows.first!.step)–\(rows.last!.step)"))

@@ -57,29 +57,3 @@ enum TrainCheckpoints {
         return nil
     }
 }
-
-/// The loss curve of a training job, kept as jobDir/loss.csv (step,loss,lr), rewritten atomically.
-struct LossLog {
-    let url: URL
-    private(set) var rows: [(step: Int, loss: Double, lr: Double)] = []
-
-    init(jobDir: URL) {
-        url = jobDir.appendingPathComponent("loss.csv")
-        if let text = try? String(contentsOf: url, encoding: .utf8) {
-            for line in text.split(separator: "\n").dropFirst() {
-                let f = line.split(separator: ",")
-                if f.count == 3, let s = Int(f[0]), let l = Double(f[1]), let r = Double(f[2]) { rows.append((s, l, r)) }
-            }
-        }
-    }
-
-    mutating func keep(upTo step: Int) { rows.removeAll { $0.step > step } }
-    mutating func append(step: Int, loss: Double, lr: Double) { rows.append((step, loss, lr)) }
-
-    func save() throws {
-        var text = "step,loss,lr\n"
-        text.reserveCapacity(rows.count * 32)
-        for r in rows { text += "\(r.step),\(r.loss),\(r.lr)\n" }
-        try AtomicFile.write(Data(text.utf8), to: url)
-    }
-}

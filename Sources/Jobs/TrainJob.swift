@@ -34,15 +34,13 @@ enum TrainJob {
                                   lossRingSize: max(1, ctx.progressEvery), classPrior: classPrior)
         } catch let e as ModelError { throw JobError.invalid(field: "model", message: e.description) }
 
-        var log = LossLog(jobDir: ctx.jobDir)
-        if let found = TrainCheckpoints.latest(ctx.jobDir, settings: s) {
+        let found = TrainCheckpoints.latest(ctx.jobDir, settings: s)
+        if let found {
             try trainer.restore(found.snapshot)
-            log.keep(upTo: found.snapshot.step)
             for why in found.skipped { ctx.emit(JobEvent(kind: .log, message: "skipped checkpoint \(why)")) }
             ctx.emit(JobEvent(kind: .log, message: "resumed from \(found.url.lastPathComponent) at step \(found.snapshot.step)"))
-        } else {
-            log.keep(upTo: 0)
         }
+        let log = try LossLog(jobDir: ctx.jobDir, keepingUpTo: found?.snapshot.step ?? 0)
         let every = s.checkpointEvery ?? ctx.checkpointEvery
         var lastTime = Date()
         var lastStep = trainer.step
@@ -55,7 +53,8 @@ enum TrainJob {
                 let kept = lastCheckpointStep > 0 ? "the last good checkpoint (step \(lastCheckpointStep)) is kept" : "no checkpoint had been written yet"
                 throw JobError.failed("loss became \(bad.loss) at step \(bad.step); training stopped — \(kept). Try a lower lr or clipNorm.")
             }
-            for l in losses { log.append(step: l.step, loss: Double(l.loss), lr: config.learningRate(at: l.step)) }
+            for l in losses { try log.append(step: l.step, loss: Double(l.loss), lr: config.learningRate(at: l.step)) }
+            try log.flush(sync: false)   // one append per drain: readers (diffctl show) see the curve grow
             let now = Date()
             let rate = Double(trainer.step - lastStep) / max(now.timeIntervalSince(lastTime), 1e-9)
             lastTime = now; lastStep = trainer.step
@@ -64,8 +63,9 @@ enum TrainJob {
                               lr: config.learningRate(at: trainer.step), stepsPerSecond: rate))
         }
         func checkpoint() throws {
+            // the loss rows up to this step become durable before the checkpoint that matches them
+            try log.flush(sync: true)
             let url = try TrainCheckpoints.write(try trainer.snapshot(), settings: s, jobDir: ctx.jobDir, keep: ctx.checkpointKeep)
-            try log.save()
             lastCheckpointStep = trainer.step
             ctx.emit(JobEvent(kind: .checkpoint, step: trainer.step, total: config.steps, message: url.lastPathComponent))
         }
@@ -81,11 +81,11 @@ enum TrainJob {
             let due = trainer.step % every == 0
             if trainer.mustDrainLosses || due || trainer.step == config.steps {
                 try drainAndReport()
-                if due && trainer.step < config.steps { try checkpoint() } else { try log.save() }
+                if due && trainer.step < config.steps { try checkpoint() }
             }
         }
         try drainAndReport()
-        try log.save()
+        try log.flush(sync: true)
 
         // the EMA weights become the named model
         let ema = backend.read(trainer.ema)
