@@ -22,6 +22,7 @@ public final class Daemon: @unchecked Sendable {
     private var handler: RequestHandler!
     private var backend: BackendInfo!
     private var policy: PeerPolicy!
+    private var retention: RetentionSweeper?
     private let startedAt = Date().timeIntervalSince1970
     private var signalSources: [DispatchSourceSignal] = []
     private var connectionCount = 0
@@ -69,6 +70,8 @@ public final class Daemon: @unchecked Sendable {
             exit(0)
         }
         manager.load()
+        manager.applyRetention()
+        retention = RetentionSweeper(manager: manager)
         handler = RequestHandler(manager: manager, log: log, info: { [self] in daemonInfo() })
         installSignalHandlers()
         log.info("listening", ["socket": socketPath, "state_dir": stateDir, "max_jobs": config.maxJobs, "pid": getpid(),

@@ -51,6 +51,8 @@ public struct SampleSettings: Codable, Equatable, Sendable {
     public var classLabel: Int?
     public var conditionFile: String?
     public var out: String?
+    /// replace an existing `out` file
+    public var force: Bool = false
     public var hallucinationFilter: Double?
     public var backend: BackendChoice?
 }
@@ -197,13 +199,14 @@ extension JobSpec {
             if !dir.isEmpty && !(FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue) {
                 throw invalid("out", "directory '\(dir)' does not exist")
             }
+            try OutputFile.checkReplaceable(out, force: force ?? false)
         }
         if let f = conditionFile, !FileManager.default.fileExists(atPath: f) { throw invalid("conditionFile", "\(f): no such file") }
         return SampleSettings(model: model, sampler: config,
                               count: try check(count, "count", 1...10_000_000, default: 1000),
                               guidance: try check(guidance, "guidance", 0...100, default: 0),
                               classLabel: try classLabel.map { try check($0, "classLabel", 0...100_000, default: 0) },
-                              conditionFile: conditionFile, out: out, hallucinationFilter: filter,
+                              conditionFile: conditionFile, out: out, force: force ?? false, hallucinationFilter: filter,
                               backend: try backendChoice(backend))
     }
 
