@@ -53,7 +53,7 @@ public final class Daemon: @unchecked Sendable {
         let listener = try Listener(path: socketPath, group: group, log: log)
         self.listener = listener
         let store: JobStore
-        do { store = try JobStore(root: stateDir) } catch {
+        do { store = try JobStore(root: stateDir, group: group) } catch {
             listener.stop()
             throw ListenerError(description: "cannot use state directory \(stateDir): \(error)")
         }
@@ -70,6 +70,9 @@ public final class Daemon: @unchecked Sendable {
             exit(0)
         }
         manager.load()
+        if store.staleTempFiles.files > 0 {
+            log.info("removed temp files of interrupted writes", ["files": store.staleTempFiles.files, "bytes": store.staleTempFiles.bytes])
+        }
         manager.applyRetention()
         retention = RetentionSweeper(manager: manager)
         handler = RequestHandler(manager: manager, log: log, info: { [self] in daemonInfo() })

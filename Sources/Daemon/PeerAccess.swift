@@ -34,11 +34,12 @@ struct PeerAccess {
     private func walk(_ path: String, _ mode: Mode) -> String? {
         let parts = path.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         var dir = ""
-        for part in parts.dropLast() {
+        for part in parts.dropLast() + [""] {   // "/", then every directory down to the file's own
             let here = dir.isEmpty ? "/" : dir
             var st = stat()
             guard stat(here, &st) == 0 else { return nil }
             if !allowed(st, S_IXUSR, S_IXGRP, S_IXOTH) { return "\(userDescription(uid)) may not search the directory \(here)" }
+            if part.isEmpty { break }
             dir += "/" + part
         }
         let parent = dir.isEmpty ? "/" : dir
@@ -49,7 +50,7 @@ struct PeerAccess {
             if !allowed(st, S_IRUSR, S_IRGRP, S_IROTH) { return "\(userDescription(uid)) may not read \(path)" }
         case .writeIn:
             guard stat(parent, &st) == 0 else { return nil }
-            if !allowed(st, S_IWUSR | S_IXUSR, S_IWGRP | S_IXGRP, S_IWOTH | S_IXOTH) {
+            if !allowed(st, S_IWUSR, S_IWGRP, S_IWOTH) {
                 return "\(userDescription(uid)) may not create files in \(parent)"
             }
             if stat(path, &st) == 0, !allowed(st, S_IWUSR, S_IWGRP, S_IWOTH) { return "\(userDescription(uid)) may not write \(path)" }
