@@ -52,7 +52,7 @@ struct TestUser {
 
 @Suite(.serialized, .enabled(if: TestUser.canCreate, "needs root to create a second user with useradd (CI runs as root; skipped for non-root runs outside CI)"))
 struct OwnershipTests {
-    func longTrain(_ name: String) -> JSONValue { trainSpec(name: name, steps: 10_000_000) }
+    func longTrain(_ name: String) -> JSONValue { trainSpec(name: name, steps: 10_000_000, extra: smallModel) }
 
     @Test func membersManageOnlyTheirOwnJobs() throws {
         let user = try TestUser(); defer { user.remove() }

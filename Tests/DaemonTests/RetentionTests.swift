@@ -9,6 +9,9 @@ import Testing
 import Glibc
 #endif
 
+/// A train job's model small enough to start at once (width 64 needs timeEmbedDim ≤ 64).
+let smallModel: [String: JSONValue] = ["timeEmbedDim": .int(32), "depth": .int(2)]
+
 /// The error a request is refused with; nil when it is answered.
 func refusal(_ c: ClientConnection, _ body: RequestBody) throws -> ProtocolError? {
     do { _ = try c.call(body, timeout: 30); return nil } catch let e as ProtocolError { return e }
@@ -17,7 +20,7 @@ func refusal(_ c: ClientConnection, _ body: RequestBody) throws -> ProtocolError
 @Suite(.serialized) struct RetentionTests {
     /// A job that is queued behind `blocker` (max_jobs 1), cancelled at once: finished instantly.
     func cancelledJob(_ c: ClientConnection, _ d: DaemonProcess, _ name: String) throws -> String {
-        let j = try submit(c, trainSpec(name: name, steps: 10_000_000))
+        let j = try submit(c, trainSpec(name: name, steps: 10_000_000, extra: smallModel))
         _ = try c.call(.cancel(JobRequest(job: j.id)), timeout: 30)
         #expect(try follow(d, j.id).events.last?.state == .cancelled)
         return j.id
@@ -66,7 +69,7 @@ func refusal(_ c: ClientConnection, _ body: RequestBody) throws -> ProtocolError
         defer { d.cleanup() }
         try d.start()
         let c = try d.connect()
-        let running = try submit(c, trainSpec(name: "long", steps: 10_000_000))
+        let running = try submit(c, trainSpec(name: "long", steps: 10_000_000, extra: smallModel))
         let a = try cancelledJob(c, d, "a"), b = try cancelledJob(c, d, "b")
         try FileManager.default.createDirectory(atPath: d.stateDir + "/models/keep", withIntermediateDirectories: true)
 
