@@ -3,11 +3,12 @@ import DiffProtocol
 import Foundation
 
 let sampleOptions: [OptionSpec] = [
-    OptionSpec(["--model", "-m"], "model", .string, "MODEL", "a model name from diffctl models (or a checkpoint path)"),
+    OptionSpec(["--model", "-m"], "model", .string, "MODEL", "a model name from diffctl models"),
     OptionSpec(["--sampler"], "sampler", .string, "NAME", "ddpm | ddpm-large | ddim | sde | pc | ode | dpm++2m | flow-euler | flow-heun | langevin"),
     OptionSpec(["--steps"], "steps", .int, "N", "sampler steps"),
     OptionSpec(["-n", "--count"], "count", .int, "COUNT", "how many samples"),
     OptionSpec(["--out", "-o"], "out", .path, "FILE.csv|FILE.npy", "where to write the samples (default: the job's directory)"),
+    OptionSpec(["--force"], "force", .flag, "", "let --out replace an existing file (it is refused otherwise)"),
     OptionSpec(["--eta"], "eta", .number, "E", "DDIM stochasticity η (0 = deterministic)"),
     OptionSpec(["--guidance"], "guidance", .number, "W", "classifier-free guidance scale"),
     OptionSpec(["--class"], "classLabel", .int, "K", "class label to sample (conditional models)"),
@@ -19,7 +20,7 @@ let sampleOptions: [OptionSpec] = [
 ] + submitCommonOptions
 
 let sampleHelp = helpText(
-    usage: "diffctl sample --model MODEL --sampler ddpm|ddim|... --steps N -n COUNT --out FILE.csv|FILE.npy [--eta E] [--guidance W] [--class K] [--seed S] [--follow] [--json]",
+    usage: "diffctl sample --model MODEL --sampler ddpm|ddim|... --steps N -n COUNT --out FILE.csv|FILE.npy [--force] [--eta E] [--guidance W] [--class K] [--seed S] [--follow] [--json]",
     summary: "Sample a trained model.",
     options: sampleOptions,
     examples: ["diffctl sample --model ring --sampler ddim --steps 50 -n 2000 --out ring.csv --follow",

@@ -14,6 +14,7 @@ let commands: [(name: String, run: ([String]) throws -> ExitCode, summary: Strin
     ("cancel", cancelCommand, "cancel a job"),
     ("resume", resumeCommand, "queue a failed or cancelled job again (training continues from its checkpoint)"),
     ("rm", rmCommand, "remove a job and its files"),
+    ("prune", pruneCommand, "remove finished jobs (all, or older than a duration)"),
     ("get", getCommand, "copy a job's outputs to a directory"),
     ("models", modelsCommand, "list named models"),
     ("info", infoCommand, "daemon version, backend, device and why"),

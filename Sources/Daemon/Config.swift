@@ -40,6 +40,10 @@ public struct DaemonConfig: Equatable, Sendable {
     public var socketGroup = ""
     /// memory one job may use: "auto" (75% of physical memory), "N%", or a size such as 8G
     public var memoryBudget = "auto"
+    /// whether any client (e.g. a socket_group member) may cancel, remove and prune other users' jobs
+    public var groupMayManageAll = false
+    /// finished jobs older than this many seconds are removed; 0 keeps them forever
+    public var jobRetention: Double = 30 * 86_400
     /// the file the settings came from, if any
     public var configFile: String? = nil
 
@@ -51,7 +55,7 @@ public struct DaemonConfig: Equatable, Sendable {
     /// key in the file, flag is `--` + key with `_` → `-`, variable is `DIFFUSIOND_` + uppercased key
     public static let keys = ["socket", "state_dir", "backend", "device", "shader_dir", "max_jobs", "cpu_threads",
                               "checkpoint_every", "checkpoint_keep", "progress_every", "log_level", "socket_group",
-                              "memory_budget"]
+                              "memory_budget", "group_may_manage_all", "job_retention"]
 
     /// Set one key from text; throws a message (without location) on a bad value.
     public mutating func set(_ key: String, _ raw: String) throws {
@@ -89,6 +93,16 @@ public struct DaemonConfig: Equatable, Sendable {
                 throw ConfigError("", "memory_budget must be auto, a share such as 60%, or a size such as 8G or 512M, got '\(value)'")
             }
             memoryBudget = value.isEmpty ? "auto" : value
+        case "group_may_manage_all":
+            guard let b = ["true": true, "false": false, "yes": true, "no": false, "1": true, "0": false][value.lowercased()] else {
+                throw ConfigError("", "group_may_manage_all must be true or false, got '\(value)'")
+            }
+            groupMayManageAll = b
+        case "job_retention":
+            guard let seconds = Durations.parse(value), seconds <= 100 * 365 * 86_400 else {
+                throw ConfigError("", "job_retention must be a duration such as 30d, 12h, 90m or 0 (keep forever), got '\(value)'")
+            }
+            jobRetention = seconds
         default:
             throw ConfigError("", "unknown key '\(key)' (known: \(DaemonConfig.keys.joined(separator: ", ")))")
         }
@@ -228,6 +242,8 @@ extension DaemonConfig {
         lines.append("log_level = \(logLevel.rawValue)")
         lines.append("socket_group = \(socketGroup)")
         lines.append("memory_budget = \(memoryBudget)")
+        lines.append("group_may_manage_all = \(groupMayManageAll)")
+        lines.append("job_retention = \(Durations.format(jobRetention))")
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -22,6 +22,7 @@ public final class Daemon: @unchecked Sendable {
     private var handler: RequestHandler!
     private var backend: BackendInfo!
     private var policy: PeerPolicy!
+    private var retention: RetentionSweeper?
     private let startedAt = Date().timeIntervalSince1970
     private var signalSources: [DispatchSourceSignal] = []
     private var connectionCount = 0
@@ -52,7 +53,7 @@ public final class Daemon: @unchecked Sendable {
         let listener = try Listener(path: socketPath, group: group, log: log)
         self.listener = listener
         let store: JobStore
-        do { store = try JobStore(root: stateDir) } catch {
+        do { store = try JobStore(root: stateDir, group: group) } catch {
             listener.stop()
             throw ListenerError(description: "cannot use state directory \(stateDir): \(error)")
         }
@@ -69,6 +70,11 @@ public final class Daemon: @unchecked Sendable {
             exit(0)
         }
         manager.load()
+        if store.staleTempFiles.files > 0 {
+            log.info("removed temp files of interrupted writes", ["files": store.staleTempFiles.files, "bytes": store.staleTempFiles.bytes])
+        }
+        manager.applyRetention()
+        retention = RetentionSweeper(manager: manager)
         handler = RequestHandler(manager: manager, log: log, info: { [self] in daemonInfo() })
         installSignalHandlers()
         log.info("listening", ["socket": socketPath, "state_dir": stateDir, "max_jobs": config.maxJobs, "pid": getpid(),

@@ -77,7 +77,7 @@ final class JobManager: @unchecked Sendable {
 
     // MARK: requests
 
-    func submit(specValue: JSONValue) throws -> JobEntry {
+    func submit(specValue: JSONValue, owner: uid_t? = nil) throws -> JobEntry {
         guard case .object(var object) = specValue else {
             throw ProtocolError(.invalidParameter, "spec must be a JSON object with a \"kind\"", field: "spec")
         }
@@ -109,6 +109,7 @@ final class JobManager: @unchecked Sendable {
         info.runSeconds = 0
         info.jobDir = store.jobDir(id)
         info.total = spec.steps
+        info.owner = owner.map { UInt32($0) }
         try ioGuard { try store.save(info) }
         let entry = JobEntry(info: info, spec: spec)
         var e = JobEventMessage(job: id, kind: "state", time: info.createdAt)
@@ -134,12 +135,7 @@ final class JobManager: @unchecked Sendable {
     /// A sample job's model must exist, or be the name of a train job still queued or running
     /// (so `train --name m` followed by `sample --model m` works as a pipeline).
     private func checkModelExists(_ model: String) throws {
-        if model.hasSuffix(".ckpt") || model.contains("/") {
-            guard FileManager.default.fileExists(atPath: model) else {
-                throw ProtocolError(.notFound, "model checkpoint \(model): no such file", field: "model")
-            }
-            return
-        }
+        // names only (the spec's validation refuses paths): never probe an arbitrary path
         if FileManager.default.fileExists(atPath: store.modelsDir + "/" + model + "/model.ckpt") { return }
         lock.lock()
         let pending = jobs.values.contains { e in
@@ -180,8 +176,10 @@ final class JobManager: @unchecked Sendable {
         return c
     }
 
-    func cancel(_ ref: String) throws -> JobInfo {
+    /// `uid`: the requesting client's uid (nil: the daemon itself), checked against the job's owner.
+    func cancel(_ ref: String, by uid: uid_t? = nil) throws -> JobInfo {
         let entry = try find(ref)
+        try managePolicy.check(uid, job: entry.snapshot(), action: "cancel")
         lock.lock()
         let wasQueued = queue.contains(entry.info.id)
         if wasQueued { queue.removeAll { $0 == entry.info.id } }
@@ -204,8 +202,9 @@ final class JobManager: @unchecked Sendable {
 
     /// Put a failed or cancelled job back in the queue. A training job continues from its newest
     /// intact checkpoint (e.g. after a full disk was cleared); other kinds run again from the start.
-    func resume(_ ref: String) throws -> JobInfo {
+    func resume(_ ref: String, by uid: uid_t? = nil) throws -> JobInfo {
         let entry = try find(ref)
+        try managePolicy.check(uid, job: entry.snapshot(), action: "resume")
         lock.lock()
         let refusing = stopping
         lock.unlock()
@@ -235,9 +234,10 @@ final class JobManager: @unchecked Sendable {
         return info
     }
 
-    func remove(_ ref: String) throws -> String {
+    func remove(_ ref: String, by uid: uid_t? = nil) throws -> String {
         let entry = try find(ref)
         let info = entry.snapshot()
+        try managePolicy.check(uid, job: info, action: "remove")
         lock.lock()
         if running.contains(info.id) {
             lock.unlock()

@@ -17,11 +17,15 @@ final class JobStore: @unchecked Sendable {
     var modelsDir: String { root + "/models" }
     private let lock = NSLock()
 
-    init(root: String) throws {
+    /// what the start-up sweep of interrupted atomic writes removed
+    private(set) var staleTempFiles = (files: 0, bytes: 0)
+
+    /// `group`: the socket_group, which may read (not write) jobs and models; see StateDirHygiene.
+    init(root: String, group: gid_t? = nil) throws {
         self.root = root
         try AtomicFile.makeDirectory(root, mode: 0o700)
         try AtomicFile.makeDirectory(root + "/jobs", mode: 0o700)
-        try AtomicFile.makeDirectory(root + "/models", mode: 0o755)
+        try AtomicFile.makeDirectory(root + "/models", mode: 0o700)
         // one daemon per state directory, whatever its socket
         let fd = open(root + "/daemon.lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw posixError("open \(root)/daemon.lock") }
@@ -30,6 +34,8 @@ final class JobStore: @unchecked Sendable {
             throw POSIXFailure(description: "another diffusiond is using this state directory (\(root)/daemon.lock is locked)")
         }
         lockFD = fd
+        StateDirHygiene.tighten([root, root + "/jobs", root + "/models"], group: group)
+        staleTempFiles = StateDirHygiene.removeStaleTempFiles(under: root)
     }
     private let lockFD: Int32
 

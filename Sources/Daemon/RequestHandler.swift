@@ -59,7 +59,8 @@ final class RequestHandler: @unchecked Sendable {
         switch request.body {
         case .hello: break
         case .submit(let s):
-            let entry = try manager.submit(specValue: s.spec)
+            try SubmitChecks.check(s.spec, peer: conn.peer, stateDir: manager.store.root)
+            let entry = try manager.submit(specValue: s.spec, owner: conn.peer.uid)
             conn.send(Response(id: id, .submitted(JobReply(job: entry.snapshot()))))
             if s.follow == true { try manager.follow(entry.info.id, conn: conn, requestID: nil) }
             manager.pump()
@@ -78,11 +79,11 @@ final class RequestHandler: @unchecked Sendable {
         case .follow(let f):
             try manager.follow(f.job, conn: conn, requestID: id)
         case .cancel(let c):
-            conn.send(Response(id: id, .cancelled(JobReply(job: try manager.cancel(c.job)))))
+            conn.send(Response(id: id, .cancelled(JobReply(job: try manager.cancel(c.job, by: conn.peer.uid)))))
         case .remove(let r):
-            conn.send(Response(id: id, .removed(RemovedReply(job: try manager.remove(r.job)))))
+            conn.send(Response(id: id, .removed(RemovedReply(job: try manager.remove(r.job, by: conn.peer.uid)))))
         case .resume(let r):
-            conn.send(Response(id: id, .resumed(JobReply(job: try manager.resume(r.job)))))
+            conn.send(Response(id: id, .resumed(JobReply(job: try manager.resume(r.job, by: conn.peer.uid)))))
             manager.pump()
         case .models:
             conn.send(Response(id: id, .models(ModelsReply(models: manager.store.models()))))
@@ -99,6 +100,9 @@ final class RequestHandler: @unchecked Sendable {
                 let svg = s.plot == true ? try JobReports.schedulePlot(spec) : nil
                 conn.send(Response(id: id, .schedule(ScheduleReply(schedule: ScheduleInfo(report), svg: svg))))
             } catch let e as JobError { throw JobManager.protocolError(e) }
+        case .prune(let p):
+            let states = p.states.map { $0.map { JobState(rawValue: $0) } }
+            conn.send(Response(id: id, .pruned(try manager.prune(olderThan: p.olderThan ?? 0, states: states, by: conn.peer.uid))))
         case .act(let a):
             do {
                 let r = try policies.act(model: a.model, observation: a.observation.map { Float($0) }, sampler: a.sampler,

@@ -64,8 +64,9 @@ public enum RequestBody: Equatable, Sendable {
     case info
     case schedule(ScheduleRequest)
     case act(ActRequest)
+    case prune(PruneRequest)
 
-    public static let typeNames = ["hello", "submit", "jobs", "show", "follow", "cancel", "remove", "resume", "models", "info", "schedule", "act"]
+    public static let typeNames = ["hello", "submit", "jobs", "show", "follow", "cancel", "remove", "resume", "models", "info", "schedule", "act", "prune"]
 
     public var typeName: String {
         switch self {
@@ -81,6 +82,7 @@ public enum RequestBody: Equatable, Sendable {
         case .info: return "info"
         case .schedule: return "schedule"
         case .act: return "act"
+        case .prune: return "prune"
         }
     }
 }
@@ -101,6 +103,7 @@ public struct Request: Encodable, Equatable, Sendable {
         case .follow(let p), .cancel(let p), .remove(let p), .resume(let p): try p.encode(to: encoder)
         case .schedule(let p): try p.encode(to: encoder)
         case .act(let p): try p.encode(to: encoder)
+        case .prune(let p): try p.encode(to: encoder)
         case .jobs, .models, .info: break
         }
     }
@@ -145,6 +148,7 @@ public struct Request: Encodable, Equatable, Sendable {
         case "info": body = .info
         case "schedule": body = .schedule(try payload(ScheduleRequest.self))
         case "act": body = .act(try payload(ActRequest.self))
+        case "prune": body = .prune(try payload(PruneRequest.self))
         default:
             throw ProtocolError(.unknownType, "unknown message type '\(type.prefix(64))' (known types: \(RequestBody.typeNames.joined(separator: ", ")))", field: "type")
         }
@@ -241,6 +245,7 @@ public enum ResponseBody: Equatable, Sendable {
     case info(InfoReply)
     case schedule(ScheduleReply)
     case action(ActReply)
+    case pruned(PruneReply)
     case error(ErrorReply)
     case event(EventReply)
     /// a type this client does not know (a newer daemon): ignore it
@@ -260,6 +265,7 @@ public enum ResponseBody: Equatable, Sendable {
         case .info: return "info"
         case .schedule: return "schedule"
         case .action: return "action"
+        case .pruned: return "pruned"
         case .error: return "error"
         case .event: return "event"
         case .unknown(let t): return t
@@ -291,6 +297,7 @@ public struct Response: Codable, Equatable, Sendable {
         case .info(let p): try p.encode(to: encoder)
         case .schedule(let p): try p.encode(to: encoder)
         case .action(let p): try p.encode(to: encoder)
+        case .pruned(let p): try p.encode(to: encoder)
         case .error(let p): try p.encode(to: encoder)
         case .event(let p): try p.encode(to: encoder)
         case .unknown: break
@@ -313,6 +320,7 @@ public struct Response: Codable, Equatable, Sendable {
         case "info": body = .info(try InfoReply(from: decoder))
         case "schedule": body = .schedule(try ScheduleReply(from: decoder))
         case "action": body = .action(try ActReply(from: decoder))
+        case "pruned": body = .pruned(try PruneReply(from: decoder))
         case "error": body = .error(try ErrorReply(from: decoder))
         case "event": body = .event(try EventReply(from: decoder))
         default: body = .unknown(header.type)

@@ -47,6 +47,7 @@ public struct JobInfo: Codable, Equatable, Sendable {
     public var outputs: [String: String]?    // name → absolute path
     public var metrics: [String: Double]?
     public var jobDir: String?
+    public var owner: UInt32?                // uid of the client that submitted it (nil: jobs from before owners)
 
     public init(id: String, kind: String, state: JobState) {
         self.id = id; self.kind = kind; self.state = state

@@ -57,6 +57,7 @@ public struct JobSpec: Codable, Equatable, Sendable {
     public var spacing: String?          // linspace | leading | trailing
     public var trajectoryEvery: Int?
     public var out: String?              // output path (.csv / .npy); default: job dir
+    public var force: Bool?              // let `out` replace an existing file
     public var hallucinationFilter: Double? // drop this fraction of highest trajectory-variance samples
     public var varianceWindow: Int?      // x̂0 variance over the last N sampler steps (the filter's score)
 
@@ -131,6 +132,6 @@ extension JobSpec {
         "batchSize", "lr", "warmupSteps", "weightDecay", "clipNorm", "emaDecay", "conditional", "condDropout",
         "conditionColumns", "labelColumn", "prior", "normalize", "checkpointEvery", "components", "covariance",
         "iterations", "model", "sampler", "count", "eta", "guidance", "classLabel", "conditionFile", "spacing",
-        "trajectoryEvery", "out", "hallucinationFilter", "varianceWindow", "samples", "samplers", "guidanceScales", "seed", "backend",
+        "trajectoryEvery", "out", "force", "hallucinationFilter", "varianceWindow", "samples", "samplers", "guidanceScales", "seed", "backend",
     ]
 }

@@ -41,14 +41,18 @@ public enum ModelStore {
         try AtomicFile.write(meta, to: dir.appendingPathComponent("model.json"))
     }
 
-    /// Loads a model by name (from modelsDir) or by a path to a model.ckpt file.
-    public static func load(_ nameOrPath: String, modelsDir: URL) throws -> StoredModel {
-        let url: URL
-        if nameOrPath.hasSuffix(".ckpt") {
-            url = URL(fileURLWithPath: nameOrPath)
-        } else {
-            url = directory(modelsDir, nameOrPath).appendingPathComponent("model.ckpt")
-        }
+    /// The checkpoint of the model called `name` in modelsDir. Names are plain names (checkName:
+    /// no '/', not starting with '.'), never paths, so a request cannot reach any other file; a
+    /// refused name says so without looking at the file system.
+    public static func checkpoint(_ name: String, modelsDir: URL, field: String = "model") throws -> URL {
+        _ = try checkName(name, field: field)
+        return directory(modelsDir, name).appendingPathComponent("model.ckpt")
+    }
+
+    /// Loads the model called `name` from modelsDir (sample, sweep and act resolve models alike).
+    public static func load(_ name: String, modelsDir: URL) throws -> StoredModel {
+        let nameOrPath = name
+        let url = try checkpoint(name, modelsDir: modelsDir)
         guard FileManager.default.fileExists(atPath: url.path) else {
             let known = list(modelsDir: modelsDir).map(\.name)
             throw JobError.notFound("no model '\(nameOrPath)'" + (known.isEmpty ? " (no models yet: train one first)" : " (models: \(known.joined(separator: ", ")))"))

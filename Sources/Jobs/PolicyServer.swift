@@ -42,7 +42,7 @@ public final class PolicyServer {
     }
 
     private func loaded(_ name: String) throws -> Loaded {
-        let path = ModelStore.directory(modelsDir, name).appendingPathComponent("model.ckpt").path
+        let path = try ModelStore.checkpoint(name, modelsDir: modelsDir).path
         let modified = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? nil
         if let hit = cache[name], let modified, hit.modifiedAt == modified { return hit }
         let model = try ModelStore.load(name, modelsDir: modelsDir)

@@ -100,6 +100,7 @@ enum SampleJob {
         outputs["samples"] = jobSamples.path
         if let out = s.out, !out.isEmpty {
             let url = URL(fileURLWithPath: out)
+            try OutputFile.checkReplaceable(out, force: s.force)   // again: it may have appeared since the job was queued
             do {
                 if url.pathExtension.lowercased() == "npy" {
                     try SampleWriter.writeNPY(points: kept, dim: dim, to: url)

@@ -51,6 +51,8 @@ public struct SampleSettings: Codable, Equatable, Sendable {
     public var classLabel: Int?
     public var conditionFile: String?
     public var out: String?
+    /// replace an existing `out` file
+    public var force: Bool = false
     public var hallucinationFilter: Double?
     public var backend: BackendChoice?
 }
@@ -100,6 +102,11 @@ func checkName(_ name: String?, field: String) throws -> String {
     return name
 }
 
+/// An input file must exist and be a regular file (a FIFO or device would block or never end).
+func checkInputFile(_ path: String, field: String) throws {
+    do { try DataLoader.checkRegularFile(path) } catch let e as DataError { throw invalid(field, e.message) }
+}
+
 extension JobSpec {
     func resolvedData() throws -> DataSettings {
         guard let source = dataset, !source.isEmpty else {
@@ -111,7 +118,7 @@ extension JobSpec {
             guard ext == "csv" || ext == "npy" else {
                 throw invalid("dataset", "'\(source)' is neither a built-in dataset (\(BuiltinDatasets.names.joined(separator: ", "))) nor a .csv / .npy file")
             }
-            guard FileManager.default.fileExists(atPath: source) else { throw invalid("dataset", "\(source): no such file") }
+            try checkInputFile(source, field: "dataset")
         }
         return DataSettings(source: source, isBuiltin: builtin,
                             size: try check(datasetSize, "datasetSize", 1...10_000_000, default: TrainDefaults.datasetSize),
@@ -197,13 +204,14 @@ extension JobSpec {
             if !dir.isEmpty && !(FileManager.default.fileExists(atPath: dir, isDirectory: &isDir) && isDir.boolValue) {
                 throw invalid("out", "directory '\(dir)' does not exist")
             }
+            try OutputFile.checkReplaceable(out, force: force ?? false)
         }
-        if let f = conditionFile, !FileManager.default.fileExists(atPath: f) { throw invalid("conditionFile", "\(f): no such file") }
+        if let f = conditionFile { try checkInputFile(f, field: "conditionFile") }
         return SampleSettings(model: model, sampler: config,
                               count: try check(count, "count", 1...10_000_000, default: 1000),
                               guidance: try check(guidance, "guidance", 0...100, default: 0),
                               classLabel: try classLabel.map { try check($0, "classLabel", 0...100_000, default: 0) },
-                              conditionFile: conditionFile, out: out, hallucinationFilter: filter,
+                              conditionFile: conditionFile, out: out, force: force ?? false, hallucinationFilter: filter,
                               backend: try backendChoice(backend))
     }
 
@@ -219,7 +227,7 @@ extension JobSpec {
     public func resolvedEval() throws -> EvalSettings {
         guard kind == .eval else { throw invalid("kind", "expected eval") }
         guard let samples, !samples.isEmpty else { throw invalid("samples", "required: a .csv or .npy file of samples") }
-        guard FileManager.default.fileExists(atPath: samples) else { throw invalid("samples", "\(samples): no such file") }
+        try checkInputFile(samples, field: "samples")
         return EvalSettings(samples: samples, data: try resolvedData())
     }
 }

@@ -2,7 +2,7 @@
 // for 10,000 points (DDIM-50, DDPM-1000), on the CPU backend and on Vulkan when a device is
 // usable, and the policy request latency through the daemon socket.
 //
-//   swift run -c release diffbench [--json] [--backend cpu|vulkan|all] [--only matmul,train,sample,policy] [--quick]
+//   swift run -c release diffbench [--json] [--backend cpu|vulkan|all] [--only matmul,train,sample,policy,longrun] [--quick] [--seconds N]
 import DiffusionCore
 import Foundation
 import Jobs
@@ -12,19 +12,23 @@ struct BenchOptions {
     var backends: [BackendChoice] = [.cpu, .vulkan]
     var only: Set<String> = ["matmul", "train", "sample", "policy"]
     var quick = false
+    var seconds = 120.0
 }
 
 func parseOptions() -> BenchOptions {
     var o = BenchOptions()
     var args = CommandLine.arguments.dropFirst().makeIterator()
     func fail(_ m: String) -> Never {
-        FileHandle.standardError.write(Data("diffbench: \(m)\nusage: diffbench [--json] [--backend cpu|vulkan|all] [--only matmul,train,sample,policy] [--quick]\n".utf8))
+        FileHandle.standardError.write(Data("diffbench: \(m)\nusage: diffbench [--json] [--backend cpu|vulkan|all] [--only matmul,train,sample,policy,longrun] [--quick] [--seconds N]\n".utf8))
         exit(2)
     }
     while let a = args.next() {
         switch a {
         case "--json": o.json = true
         case "--quick": o.quick = true
+        case "--seconds":
+            guard let v = args.next(), let n = Double(v), n >= 10 else { fail("--seconds needs a number ≥ 10") }
+            o.seconds = n
         case "--backend":
             guard let v = args.next() else { fail("--backend needs a value") }
             switch v {
@@ -36,9 +40,9 @@ func parseOptions() -> BenchOptions {
         case "--only":
             guard let v = args.next() else { fail("--only needs a value") }
             o.only = Set(v.split(separator: ",").map(String.init))
-            if let bad = o.only.first(where: { !["matmul", "train", "sample", "policy"].contains($0) }) { fail("unknown workload '\(bad)'") }
+            if let bad = o.only.first(where: { !["matmul", "train", "sample", "policy", "longrun"].contains($0) }) { fail("unknown workload '\(bad)'") }
         case "-h", "--help":
-            print("usage: diffbench [--json] [--backend cpu|vulkan|all] [--only matmul,train,sample,policy] [--quick]")
+            print("usage: diffbench [--json] [--backend cpu|vulkan|all] [--only matmul,train,sample,policy,longrun] [--quick] [--seconds N]")
             exit(0)
         default: fail("unknown argument '\(a)'")
         }
@@ -117,6 +121,19 @@ if options.only.contains("policy") {
     if let (p50, p99) = PolicyLatency.measure(quick: options.quick, log: { log(options, $0) }) {
         report["policy_p50_ms"] = p50
         report["policy_p99_ms"] = p99
+    }
+}
+if options.only.contains("longrun") {
+    let (windows, bytes) = try LongRun.measure(seconds: options.seconds, log: { log(options, $0) })
+    let rates = windows.map { Double($0.steps) / max($0.end - $0.start, 1e-9) }
+    for (w, r) in zip(windows, rates) {
+        log(options, String(format: "longrun %6.0f–%6.0f s  %8.1f steps/s", w.start, w.end, r))
+    }
+    if let first = rates.first, let last = rates.last, first > 0 {
+        log(options, String(format: "longrun last/first window: %.3f×; loss.csv %d bytes", last / first, bytes))
+        report["longrun_steps_per_s"] = rates
+        report["longrun_last_over_first"] = last / first
+        report["longrun_loss_csv_bytes"] = bytes
     }
 }
 if options.json {

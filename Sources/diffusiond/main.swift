@@ -23,6 +23,8 @@ flags beat the environment, which beats the file):
   --progress-every N       steps between progress events (default 25)
   --log-level debug|info|warn|error
   --socket-group GROUP     also let members of GROUP connect (socket mode 0660)
+  --group-may-manage-all B true: members may cancel/remove/prune others' jobs (default false)
+  --job-retention DURATION remove finished jobs this long after they finish, 0 = never (default 30d)
   --print-config           print the resolved configuration and exit
   --version, -h/--help
 

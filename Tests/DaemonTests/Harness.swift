@@ -118,11 +118,12 @@ struct CLIResult {
 }
 
 /// Run diffctl with `args`; DIFFUSIOND_SOCKET points at `socket` unless nil.
-func diffctl(_ args: [String], socket: String?, cwd: String? = nil, timeout: Double = 120) throws -> CLIResult {
+/// (`executable`: run that instead, e.g. setpriv with diffctl among `args`.)
+func diffctl(_ args: [String], socket: String?, cwd: String? = nil, timeout: Double = 120, executable: String? = nil) throws -> CLIResult {
     let dir = try makeTempDir("ddc")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let p = Process()
-    p.executableURL = URL(fileURLWithPath: try binary("diffctl"))
+    p.executableURL = URL(fileURLWithPath: try executable ?? binary("diffctl"))
     p.arguments = args
     var env = ProcessInfo.processInfo.environment
     env["DIFFUSIOND_SOCKET"] = socket

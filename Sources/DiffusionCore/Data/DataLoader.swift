@@ -8,47 +8,126 @@
 // NPY: a float32/float64 C-order array (n,) or (n, d); it has no named columns, so it cannot
 //   carry labels or conditions (pass labelColumn nil and no conditionColumns).
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 public enum DataLoader {
     /// The default name of the label column of a CSV file.
     public static let defaultLabelColumn = "label"
 
     public static func load(path: String, labelColumn: String? = nil, conditionColumns: [String] = []) throws -> Dataset {
-        let bytes = try readFile(path)
-        switch (path as NSString).pathExtension.lowercased() {
-        case "csv":
-            return try loadCSV(bytes, path: path, labelColumn: labelColumn, conditionColumns: conditionColumns)
-        case "npy":
-            if let labelColumn {
-                throw DataError("\(path): a .npy file has no named columns, so it cannot have the label column '\(labelColumn)' (use a CSV file)")
-            }
-            if !conditionColumns.isEmpty {
-                throw DataError("\(path): a .npy file has no named columns, so it cannot have the conditioning columns \(conditionColumns.map { "'\($0)'" }.joined(separator: ", ")) (use a CSV file)")
-            }
-            let (values, _, cols) = try NPYFormat.parse(bytes, path: path)
-            return Dataset(name: (path as NSString).lastPathComponent, points: values, dim: cols)
-        default:
+        let ext = (path as NSString).pathExtension.lowercased()
+        guard ext == "csv" || ext == "npy" else {
+            // the type is checked first: nothing is opened for a name the loader would refuse anyway
+            if !FileManager.default.fileExists(atPath: path) { throw DataError("\(path): no such file") }
             throw DataError("\(path): unsupported file type (expected a .csv or .npy file)")
         }
+        let fd = try openRegularFile(path)
+        defer { close(fd) }
+        if ext == "csv" {
+            return try loadCSV(fd: fd, path: path, labelColumn: labelColumn, conditionColumns: conditionColumns)
+        }
+        if let labelColumn {
+            throw DataError("\(path): a .npy file has no named columns, so it cannot have the label column '\(labelColumn)' (use a CSV file)")
+        }
+        if !conditionColumns.isEmpty {
+            throw DataError("\(path): a .npy file has no named columns, so it cannot have the conditioning columns \(conditionColumns.map { "'\($0)'" }.joined(separator: ", ")) (use a CSV file)")
+        }
+        let (values, _, cols) = try NPYFormat.parse(try readAll(fd, path: path), path: path)
+        return Dataset(name: (path as NSString).lastPathComponent, points: values, dim: cols)
     }
 
-    static func readFile(_ path: String) throws -> Data {
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
-            throw DataError("\(path): no such file")
-        }
-        guard !isDirectory.boolValue else { throw DataError("\(path): is a directory, not a data file") }
-        do { return try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
-            throw DataError("\(path): cannot read file: \(error.localizedDescription)")
+    /// What a non-regular file is, for messages ("a FIFO", "a character device", ...).
+    static func typeName(_ mode: mode_t) -> String? {
+        switch mode & S_IFMT {
+        case S_IFREG: return nil
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        case S_IFSOCK: return "a socket"
+        default: return "not a plain file"
         }
     }
 
-    static func loadCSV(_ bytes: Data, path: String, labelColumn: String?, conditionColumns: [String]) throws -> Dataset {
-        let table = try CSVFormat.parse(bytes, path: path)
-        let header = table.header
-        let columnList = header.map { "'\($0)'" }.joined(separator: ", ")
+    /// Throws unless `path` is a regular file (following symlinks); never opens it.
+    public static func checkRegularFile(_ path: String) throws {
+        var st = stat()
+        guard stat(path, &st) == 0 else {
+            throw DataError(errno == ENOENT ? "\(path): no such file" : "\(path): cannot read file: \(String(cString: strerror(errno)))")
+        }
+        if let kind = typeName(st.st_mode) { throw DataError("\(path): is \(kind), not a regular file") }
+    }
 
+    /// Opens a regular file for reading. FIFOs, devices, sockets and directories are refused from
+    /// stat() before opening, and the open itself is non-blocking, so nothing here can hang.
+    static func openRegularFile(_ path: String) throws -> Int32 {
+        try checkRegularFile(path)
+        let fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC)
+        guard fd >= 0 else { throw DataError("\(path): cannot read file: \(String(cString: strerror(errno)))") }
+        var st = stat()
+        if fstat(fd, &st) != 0 || typeName(st.st_mode) != nil {   // swapped after the check
+            close(fd)
+            throw DataError("\(path): is \(typeName(st.st_mode) ?? "unreadable"), not a regular file")
+        }
+        return fd
+    }
+
+    static func readAll(_ fd: Int32, path: String) throws -> Data {
+        var data = Data()
+        var buf = [UInt8](repeating: 0, count: 1 << 20)
+        while true {
+            let n = buf.withUnsafeMutableBytes { read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 { if errno == EINTR { continue }; throw DataError("\(path): read failed: \(String(cString: strerror(errno)))") }
+            if n == 0 { return data }
+            data.append(contentsOf: buf[0..<n])
+        }
+    }
+
+    /// Streams the rows (see CSVReader) straight into the point, label and condition arrays.
+    static func loadCSV(fd: Int32, path: String, labelColumn: String?, conditionColumns: [String]) throws -> Dataset {
+        var header: [String]? = nil
         var labelIndex: Int? = nil
+        var conditionIndices: [Int] = []
+        var dataIndices: [Int] = []
+        var points: [Float] = [], conditions: [Float] = [], labels: [Int] = []
+        var rows = 0
+        try CSVReader(fd: fd, path: path).forEachRow { line, b, fields in
+            guard let header else {
+                let names = fields.map { String(decoding: UnsafeBufferPointer(rebasing: b[$0]), as: UTF8.self) }
+                try resolveColumns(names, line: line, path: path, labelColumn: labelColumn, conditionColumns: conditionColumns,
+                                   label: &labelIndex, conditions: &conditionIndices, data: &dataIndices)
+                header = names
+                return
+            }
+            guard fields.count == header.count else {
+                throw DataError("\(path):\(line): expected \(header.count) columns as in the header, found \(fields.count)")
+            }
+            for c in dataIndices { points.append(try CSVFormat.number(b, fields[c], path: path, line: line, column: header[c])) }
+            for c in conditionIndices { conditions.append(try CSVFormat.number(b, fields[c], path: path, line: line, column: header[c])) }
+            if let li = labelIndex { labels.append(try CSVFormat.label(b, fields[li], path: path, line: line, column: header[li])) }
+            rows += 1
+        }
+        guard let header else { throw DataError("\(path): empty file (expected a header row of column names)") }
+        guard rows > 0 else { throw DataError("\(path): no data rows after the header") }
+        return Dataset(name: (path as NSString).lastPathComponent, points: points, dim: dataIndices.count,
+                       labels: labelIndex == nil ? nil : labels,
+                       numClasses: labelIndex == nil ? 0 : (labels.max() ?? -1) + 1,
+                       conditions: conditionIndices.isEmpty ? nil : conditions, condDim: conditionIndices.count,
+                       columnNames: dataIndices.map { header[$0] })
+    }
+
+    /// Checks the header and finds the label, conditioning and data columns.
+    static func resolveColumns(_ header: [String], line: Int, path: String, labelColumn: String?, conditionColumns: [String],
+                               label labelIndex: inout Int?, conditions conditionIndices: inout [Int], data dataIndices: inout [Int]) throws {
+        for (i, name) in header.enumerated() {
+            if name.isEmpty { throw DataError("\(path):\(line): header column \(i + 1) has no name") }
+            if header[..<i].contains(name) { throw DataError("\(path):\(line): header names column '\(CSVFormat.shown(name))' twice") }
+        }
+        let columnList = CSVFormat.shown(columns: header)
         if let labelColumn {
             guard let i = header.firstIndex(of: labelColumn) else {
                 throw DataError("\(path): no label column '\(labelColumn)' (columns: \(columnList))")
@@ -57,7 +136,6 @@ public enum DataLoader {
         } else {
             labelIndex = header.firstIndex(of: defaultLabelColumn)
         }
-        var conditionIndices: [Int] = []
         for name in conditionColumns {
             guard let i = header.firstIndex(of: name) else {
                 throw DataError("\(path): no conditioning column '\(name)' (columns: \(columnList))")
@@ -66,30 +144,9 @@ public enum DataLoader {
             if conditionIndices.contains(i) { throw DataError("\(path): conditioning column '\(name)' named twice") }
             conditionIndices.append(i)
         }
-        let dataIndices = header.indices.filter { $0 != labelIndex && !conditionIndices.contains($0) }
+        dataIndices = header.indices.filter { $0 != labelIndex && !conditionIndices.contains($0) }
         guard !dataIndices.isEmpty else {
             throw DataError("\(path): no numeric data columns (columns: \(columnList); label and conditioning columns are not data)")
         }
-
-        let n = table.rows.count, dim = dataIndices.count, condDim = conditionIndices.count
-        var points = [Float](repeating: 0, count: n * dim)
-        var conditions = [Float](repeating: 0, count: n * condDim)
-        var labels = [Int](repeating: 0, count: labelIndex == nil ? 0 : n)
-        for (r, row) in table.rows.enumerated() {
-            for (d, c) in dataIndices.enumerated() {
-                points[r * dim + d] = try CSVFormat.number(table, row.fields[c], path: path, line: row.line, column: header[c])
-            }
-            for (d, c) in conditionIndices.enumerated() {
-                conditions[r * condDim + d] = try CSVFormat.number(table, row.fields[c], path: path, line: row.line, column: header[c])
-            }
-            if let li = labelIndex {
-                labels[r] = try CSVFormat.label(table, row.fields[li], path: path, line: row.line, column: header[li])
-            }
-        }
-        return Dataset(name: (path as NSString).lastPathComponent, points: points, dim: dim,
-                       labels: labelIndex == nil ? nil : labels,
-                       numClasses: labelIndex == nil ? 0 : (labels.max() ?? -1) + 1,
-                       conditions: condDim == 0 ? nil : conditions, condDim: condDim,
-                       columnNames: dataIndices.map { header[$0] })
     }
 }

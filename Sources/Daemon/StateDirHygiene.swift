@@ -1,0 +1,51 @@
+// StateDirHygiene.swift — start-up housekeeping of the state directory, run once the daemon holds
+// its lock (so no other daemon writes there):
+//  - temp files of atomic writes interrupted by a kill or crash (".<name>.tmp-<pid>-<random>",
+//    the naming of both AtomicFile implementations, Daemon's and DiffusionCore's) are removed;
+//  - the state directory, jobs/ and models/ get mode 0700 even when they already existed with a
+//    looser mode. With socket_group set they get 0750 and that group instead, because diffctl get
+//    copies outputs and models straight from these directories, so members need to read them;
+//    nobody but the daemon's user can write there either way.
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum StateDirHygiene {
+    /// Whether `name` is the temp file of an atomic write: "." + target + ".tmp-" + pid + "-" + random.
+    static func isAtomicTemp(_ name: String) -> Bool {
+        guard name.hasPrefix("."), let r = name.range(of: ".tmp-", options: .backwards), r.lowerBound > name.index(after: name.startIndex) else { return false }
+        let tail = name[r.upperBound...].split(separator: "-", omittingEmptySubsequences: false)
+        return tail.count == 2 && tail.allSatisfy { !$0.isEmpty && $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }
+    }
+
+    /// Remove stale temp files anywhere under `root` (symlinks are not followed); returns how
+    /// many files and bytes went.
+    @discardableResult
+    static func removeStaleTempFiles(under root: String) -> (files: Int, bytes: Int) {
+        var files = 0, bytes = 0
+        var pending = [root]
+        while let dir = pending.popLast() {
+            guard let names = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+            for name in names {
+                let path = dir + "/" + name
+                var st = stat()
+                guard lstat(path, &st) == 0 else { continue }
+                let type = st.st_mode & S_IFMT
+                if type == S_IFDIR { pending.append(path); continue }
+                if type == S_IFREG && isAtomicTemp(name) && unlink(path) == 0 {
+                    files += 1; bytes += Int(st.st_size)
+                }
+            }
+        }
+        return (files, bytes)
+    }
+
+    /// Give `dirs` mode 0700, or 0750 and group `group` when one is set.
+    static func tighten(_ dirs: [String], group: gid_t?) {
+        for dir in dirs {
+            if let group { _ = chown(dir, uid_t.max, group) }   // uid -1: keep the owner
+            _ = chmod(dir, group == nil ? 0o700 : 0o750)
+        }
+    }
+}
