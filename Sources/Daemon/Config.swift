@@ -38,6 +38,10 @@ public struct DaemonConfig: Equatable, Sendable {
     public var logLevel: LogLevel = .info
     /// a group whose members may also connect (the socket becomes 0660 with that group)
     public var socketGroup = ""
+    /// seconds a new connection has to say hello before it is closed; 0 → no limit
+    public var helloTimeout = 10
+    /// seconds without a request after which a connection that follows no job is closed; 0 → never
+    public var idleTimeout = 900
     /// the file the settings came from, if any
     public var configFile: String? = nil
 
@@ -45,7 +49,8 @@ public struct DaemonConfig: Equatable, Sendable {
 
     /// key in the file, flag is `--` + key with `_` → `-`, variable is `DIFFUSIOND_` + uppercased key
     public static let keys = ["socket", "state_dir", "backend", "device", "shader_dir", "max_jobs", "cpu_threads",
-                              "checkpoint_every", "checkpoint_keep", "progress_every", "log_level", "socket_group"]
+                              "checkpoint_every", "checkpoint_keep", "progress_every", "log_level", "socket_group",
+                              "hello_timeout", "idle_timeout"]
 
     /// Set one key from text; throws a message (without location) on a bad value.
     public mutating func set(_ key: String, _ raw: String) throws {
@@ -78,6 +83,8 @@ public struct DaemonConfig: Equatable, Sendable {
             }
             logLevel = l
         case "socket_group": socketGroup = value
+        case "hello_timeout": helloTimeout = try int(0...86_400)
+        case "idle_timeout": idleTimeout = try int(0...31_536_000)
         default:
             throw ConfigError("", "unknown key '\(key)' (known: \(DaemonConfig.keys.joined(separator: ", ")))")
         }
@@ -216,6 +223,8 @@ extension DaemonConfig {
         lines.append("progress_every = \(progressEvery)")
         lines.append("log_level = \(logLevel.rawValue)")
         lines.append("socket_group = \(socketGroup)")
+        lines.append("hello_timeout = \(helloTimeout)")
+        lines.append("idle_timeout = \(idleTimeout)")
         return lines.joined(separator: "\n") + "\n"
     }
 }

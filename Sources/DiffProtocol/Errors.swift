@@ -38,6 +38,10 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
     public static let permissionDenied = ErrorCode("permission_denied")
     /// the daemon is shutting down and accepts no new jobs
     public static let shuttingDown = ErrorCode("shutting_down")
+    /// the connection sat silent too long (no hello within hello_timeout, or idle_timeout)
+    public static let timedOut = ErrorCode("timed_out")
+    /// the client left too many messages unread; the daemon dropped the connection
+    public static let fellBehind = ErrorCode("fell_behind")
     /// anything else that went wrong inside the daemon
     public static let internalError = ErrorCode("internal")
 }

@@ -23,6 +23,9 @@ flags beat the environment, which beats the file):
   --progress-every N       steps between progress events (default 25)
   --log-level debug|info|warn|error
   --socket-group GROUP     also let members of GROUP connect (socket mode 0660)
+  --hello-timeout S        seconds a new connection has to say hello (default 10, 0 = no limit)
+  --idle-timeout S         seconds without a request before a non-following connection is closed
+                           (default 900, 0 = never)
   --print-config           print the resolved configuration and exit
   --version, -h/--help
 
