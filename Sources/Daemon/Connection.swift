@@ -90,6 +90,7 @@ final class Connection: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         guard !closed && closingDeadline == nil else { return }
+        let wasEmpty = out.isEmpty
         if out.append(line, key: job) == .overflow {
             let behind = out.bytes + line.count
             let e = ProtocolError(.fellBehind, "you fell behind by \(behind) bytes of unread messages (limit \(Connection.backlogLimit)); "
@@ -97,6 +98,8 @@ final class Connection: @unchecked Sendable {
             out.discardUnstarted(then: Wire.line(Response.error(id: nil, e)))
             closingDeadline = Connection.now() + Connection.linger
             log.warn("slow client dropped", ["conn": number, "unread_bytes": behind, "coalesced_progress": out.coalesced])
+        } else if !wasEmpty {
+            return   // the socket was full a moment ago; the event loop writes when it drains
         }
         flushLocked()
     }

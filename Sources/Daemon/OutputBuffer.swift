@@ -6,7 +6,7 @@
 // into an empty buffer, so one large reply still reaches a client that reads.
 import Foundation
 
-struct OutputBuffer {
+public struct OutputBuffer {
     private struct Chunk {
         var data: Data
         /// progress events carry their job id so a newer one can replace them
@@ -16,30 +16,35 @@ struct OutputBuffer {
     private var head = 0          // first chunk not yet completely written
     private var sentOfHead = 0    // bytes of chunks[head] already written
     private var waitingByKey: [String: Int] = [:]   // chunk index of each job's unsent progress event
+    private var holes = 0                           // replaced chunks not yet removed
     /// bytes still to write
-    private(set) var bytes = 0
+    public private(set) var bytes = 0
     /// progress events replaced by newer ones since the buffer was made
-    private(set) var coalesced = 0
-    let coalesceAbove: Int
-    let limit: Int
+    public private(set) var coalesced = 0
+    public let coalesceAbove: Int
+    public let limit: Int
 
-    init(coalesceAbove: Int, limit: Int) {
+    public init(coalesceAbove: Int, limit: Int) {
         self.coalesceAbove = coalesceAbove; self.limit = limit
     }
 
-    enum Outcome: Equatable { case queued, replaced, overflow }
+    public enum Outcome: Equatable { case queued, replaced, overflow }
 
-    var isEmpty: Bool { bytes == 0 }
+    public var isEmpty: Bool { bytes == 0 }
+    /// lines held (including replaced ones not yet removed): what a stuck client costs
+    public var heldLines: Int { chunks.count - head }
 
     /// Queue a line. `key`: the job id of a progress event (replaceable), nil for everything else.
-    mutating func append(_ data: Data, key: String? = nil) -> Outcome {
+    public mutating func append(_ data: Data, key: String? = nil) -> Outcome {
         guard !data.isEmpty else { return .queued }
         var outcome = Outcome.queued
         if let key, bytes > coalesceAbove, let i = waitingByKey[key], i > head || (i == head && sentOfHead == 0) {
             bytes -= chunks[i].data.count
             chunks[i] = Chunk(data: Data(), key: nil)   // a hole, skipped when writing
             coalesced += 1
+            holes += 1
             outcome = .replaced
+            if holes > 64 && holes * 2 > chunks.count - head { removeHoles() }   // a client that never reads stays small
         }
         if bytes > 0 && bytes + data.count > limit { return .overflow }
         chunks.append(Chunk(data: data, key: key))
@@ -51,7 +56,7 @@ struct OutputBuffer {
 
     /// Write from the front with `write` (given the unsent bytes of the first line, it returns how
     /// many it wrote, or ≤ 0 to stop). Returns the total written.
-    mutating func drain(_ write: (UnsafeRawBufferPointer) -> Int) -> Int {
+    public mutating func drain(_ write: (UnsafeRawBufferPointer) -> Int) -> Int {
         var total = 0
         while head < chunks.count {
             let chunk = chunks[head].data
@@ -77,7 +82,7 @@ struct OutputBuffer {
 
     /// Forget everything not yet started; keep the rest of a partly written line so the stream
     /// stays whole, then queue `notice` (the reason the client is being dropped).
-    mutating func discardUnstarted(then notice: Data) {
+    public mutating func discardUnstarted(then notice: Data) {
         if head < chunks.count && sentOfHead > 0 {
             let rest = chunks[head]
             chunks = [rest]
@@ -88,13 +93,27 @@ struct OutputBuffer {
             bytes = 0
         }
         head = 0
+        holes = 0
         waitingByKey = [:]
         chunks.append(Chunk(data: notice, key: nil))
         bytes += notice.count
     }
 
-    mutating func removeAll() {
-        chunks = []; head = 0; sentOfHead = 0; bytes = 0; waitingByKey = [:]
+    public mutating func removeAll() {
+        chunks = []; head = 0; sentOfHead = 0; bytes = 0; waitingByKey = [:]; holes = 0
+    }
+
+    private mutating func removeHoles() {
+        var kept: [Chunk] = []
+        kept.reserveCapacity(chunks.count - head - holes)
+        waitingByKey = [:]
+        for (i, c) in chunks[head...].enumerated() where !c.data.isEmpty || (i == 0 && sentOfHead > 0) {
+            if let key = c.key { waitingByKey[key] = kept.count }
+            kept.append(c)
+        }
+        chunks = kept
+        head = 0
+        holes = 0
     }
 
     private mutating func skipHoles() {
@@ -102,7 +121,7 @@ struct OutputBuffer {
     }
 
     private mutating func compact() {
-        if head == chunks.count { chunks.removeAll(keepingCapacity: chunks.count < 1024); head = 0; waitingByKey = [:]; return }
+        if head == chunks.count { chunks.removeAll(keepingCapacity: chunks.count < 1024); head = 0; waitingByKey = [:]; holes = 0; return }
         guard head >= 256 && head * 2 >= chunks.count else { return }
         chunks.removeFirst(head)
         waitingByKey = waitingByKey.compactMapValues { $0 >= head ? $0 - head : nil }

@@ -23,7 +23,9 @@ final class RequestHandler: @unchecked Sendable {
         // No request uses passed descriptors yet (datasets and output files will): close them so
         // none leaks. A request that takes descriptors should claim them here instead.
         if !files.isEmpty {
-            log.debug("request carried file descriptors; closed (no request uses them yet)", ["conn": conn.number, "count": files.count])
+            var id: Int?
+            if case .line(let l) = frame { id = Request.idOf(line: l) }
+            log.debug("request carried file descriptors; closed (no request uses them yet)", ["conn": conn.number, "id": id, "count": files.count])
             for f in files { close(f) }
         }
         switch frame {
