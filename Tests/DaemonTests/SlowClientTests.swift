@@ -109,6 +109,40 @@ func chattyJobSpec(_ name: String, steps: Int) -> JSONValue {
         try waitUntil(60, "the daemon to close the connections") { openFDCount(d.pid) < 100 }
     }
 
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "needs prlimit"))
+    func atTheOpenFileLimitNewClientsAreToldWhy() throws {
+        let d = try DaemonProcess()
+        defer { d.cleanup() }
+        try d.start()
+        usleep(500_000)   // the start-up probe connections close
+        // the lowest limit that leaves exactly 8 free descriptor numbers
+        let used = Set((try FileManager.default.contentsOfDirectory(atPath: "/proc/\(d.pid)/fd")).compactMap { Int($0) })
+        var limit = 0, free = 0
+        while free < 8 { if !used.contains(limit) { free += 1 }; limit += 1 }
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/prlimit")
+        p.arguments = ["--pid", "\(d.pid)", "--nofile=\(limit):\(limit)"]
+        try p.run()
+        p.waitUntilExit()
+        try #require(p.terminationStatus == 0, "prlimit failed")
+        var clients: [ClientConnection] = []
+        var answered = 0
+        var refusal: ProtocolError?
+        for _ in 0..<20 {
+            let c = try ClientConnection(path: d.socket)
+            clients.append(c)
+            do { _ = try c.hello(client: "tests"); answered += 1 } catch let e as ProtocolError { refusal = e; break }
+        }
+        #expect(answered > 0 && answered <= 8, "\(answered) connections answered under a limit of \(limit)")
+        let e = try #require(refusal, "no connection was refused")
+        #expect(e.message.contains("open-file limit (\(limit) descriptors"), "\(e.message)")
+        #expect(d.log.contains("open-file limit reached"))
+        clients.removeAll()
+        try waitUntil(30, "a new client to be answered once connections closed") {
+            (try? ClientConnection(path: d.socket).hello(client: "tests")) != nil
+        }
+    }
+
     @Test func aSilentConnectionIsClosedAfterTheHelloTimeout() throws {
         let d = try DaemonProcess(extraArgs: ["--hello-timeout", "1"])
         defer { d.cleanup() }
