@@ -124,14 +124,6 @@ final class Listener {
         }
     }
 
-    /// Wait for the next connection; nil on a transient failure.
-    func accept() -> Int32? {
-        let c = Glibc.accept(fd, nil, nil)
-        guard c >= 0 else { return nil }
-        _ = fcntl(c, F_SETFD, FD_CLOEXEC)
-        return c
-    }
-
     /// Remove the socket file and release the lock (on shutdown). The lock file stays: removing
     /// it could let two daemons lock two different files of the same name.
     func stop() {
