@@ -44,6 +44,10 @@ public struct DaemonConfig: Equatable, Sendable {
     public var groupMayManageAll = false
     /// finished jobs older than this many seconds are removed; 0 keeps them forever
     public var jobRetention: Double = 30 * 86_400
+    /// seconds a new connection has to say hello before it is closed; 0 → no limit
+    public var helloTimeout = 10
+    /// seconds without a request after which a connection that follows no job is closed; 0 → never
+    public var idleTimeout = 900
     /// the file the settings came from, if any
     public var configFile: String? = nil
 
@@ -55,7 +59,7 @@ public struct DaemonConfig: Equatable, Sendable {
     /// key in the file, flag is `--` + key with `_` → `-`, variable is `DIFFUSIOND_` + uppercased key
     public static let keys = ["socket", "state_dir", "backend", "device", "shader_dir", "max_jobs", "cpu_threads",
                               "checkpoint_every", "checkpoint_keep", "progress_every", "log_level", "socket_group",
-                              "memory_budget", "group_may_manage_all", "job_retention"]
+                              "memory_budget", "group_may_manage_all", "job_retention", "hello_timeout", "idle_timeout"]
 
     /// Set one key from text; throws a message (without location) on a bad value.
     public mutating func set(_ key: String, _ raw: String) throws {
@@ -103,6 +107,8 @@ public struct DaemonConfig: Equatable, Sendable {
                 throw ConfigError("", "job_retention must be a duration such as 30d, 12h, 90m or 0 (keep forever), got '\(value)'")
             }
             jobRetention = seconds
+        case "hello_timeout": helloTimeout = try int(0...86_400)
+        case "idle_timeout": idleTimeout = try int(0...31_536_000)
         default:
             throw ConfigError("", "unknown key '\(key)' (known: \(DaemonConfig.keys.joined(separator: ", ")))")
         }
@@ -244,6 +250,8 @@ extension DaemonConfig {
         lines.append("memory_budget = \(memoryBudget)")
         lines.append("group_may_manage_all = \(groupMayManageAll)")
         lines.append("job_retention = \(Durations.format(jobRetention))")
+        lines.append("hello_timeout = \(helloTimeout)")
+        lines.append("idle_timeout = \(idleTimeout)")
         return lines.joined(separator: "\n") + "\n"
     }
 }

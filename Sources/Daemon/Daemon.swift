@@ -25,10 +25,9 @@ public final class Daemon: @unchecked Sendable {
     private var retention: RetentionSweeper?
     private let startedAt = Date().timeIntervalSince1970
     private var signalSources: [DispatchSourceSignal] = []
-    private var connectionCount = 0
-    private var openConnections = 0
-    private let lock = NSLock()
-    static let maxConnections = 512
+    private var loop: EventLoop?
+    /// threads that run client requests (the event loop itself is one more)
+    static let requestWorkers = 4
 
     public init(config: DaemonConfig, environment: [String: String]) {
         self.config = config
@@ -41,6 +40,7 @@ public final class Daemon: @unchecked Sendable {
     /// Start everything and serve forever. Throws only for start-up failures.
     public func run() throws -> Never {
         signal(SIGPIPE, SIG_IGN)
+        let fileLimit = EventLoop.raiseFileLimit()
         var group: gid_t?
         if !config.socketGroup.isEmpty {
             guard let g = PeerPolicy.groupID(config.socketGroup) else {
@@ -51,6 +51,12 @@ public final class Daemon: @unchecked Sendable {
         policy = PeerPolicy(ownerUID: geteuid(), allowedGroup: group)
 
         let listener = try Listener(path: socketPath, group: group, log: log)
+        let loop: EventLoop
+        do {
+            loop = try EventLoop(listener: listener, helloTimeout: Double(config.helloTimeout), idleTimeout: Double(config.idleTimeout),
+                                 workers: Daemon.requestWorkers, log: log)
+        } catch { listener.stop(); throw error }
+        self.loop = loop
         self.listener = listener
         let store: JobStore
         do { store = try JobStore(root: stateDir, group: group) } catch {
@@ -78,12 +84,18 @@ public final class Daemon: @unchecked Sendable {
         handler = RequestHandler(manager: manager, log: log, info: { [self] in daemonInfo() })
         installSignalHandlers()
         log.info("listening", ["socket": socketPath, "state_dir": stateDir, "max_jobs": config.maxJobs, "pid": getpid(),
-                               "config": config.configFile ?? "built-in defaults"])
+                               "config": config.configFile ?? "built-in defaults", "open_file_limit": fileLimit])
         manager.start()
 
-        let acceptThread = Thread { [self] in acceptLoop(listener) }
-        acceptThread.name = "accept"
-        acceptThread.start()
+        let policy = self.policy!
+        loop.admit = { peer in
+            let groups = policy.allowedGroup == nil ? [] : PeerCredentials.supplementaryGroups(pid: peer.pid)
+            if policy.allows(peer, supplementaryGroups: groups) { return nil }
+            return ProtocolError(.permissionDenied, "uid \(peer.uid) may not use this daemon (owner uid \(policy.ownerUID)\(policy.allowedGroup.map { ", group \($0)" } ?? ""))")
+        }
+        loop.onRequest = { [self] conn, frame, files in handler.handle(frame, files: files, from: conn) }
+        loop.onClosed = { [self] conn in manager.detach(conn) }
+        loop.start()
         dispatchMain()
     }
 
@@ -104,51 +116,6 @@ public final class Daemon: @unchecked Sendable {
             signalSources.append(src)
         }
         signal(SIGHUP, SIG_IGN)
-    }
-
-    private func acceptLoop(_ listener: Listener) {
-        while true {
-            guard let fd = listener.accept() else {
-                if errno == EMFILE || errno == ENFILE { usleep(100_000) }
-                continue
-            }
-            guard let peer = PeerCredentials.of(socket: fd) else { close(fd); continue }
-            lock.lock()
-            connectionCount += 1
-            let number = connectionCount
-            let tooMany = openConnections >= Daemon.maxConnections
-            openConnections += 1   // every connection gets a reader, which counts it down
-            lock.unlock()
-            let conn = Connection(fd: fd, number: number, peer: peer)
-            let groups = policy.allowedGroup == nil ? [] : PeerCredentials.supplementaryGroups(pid: peer.pid)
-            if !policy.allows(peer, supplementaryGroups: groups) || tooMany {
-                let e = tooMany
-                    ? ProtocolError(.internalError, "too many connections (\(Daemon.maxConnections)); try again later")
-                    : ProtocolError(.permissionDenied, "uid \(peer.uid) may not use this daemon (owner uid \(policy.ownerUID)\(policy.allowedGroup.map { ", group \($0)" } ?? ""))")
-                log.warn("connection refused", ["conn": number, "uid": peer.uid, "pid": peer.pid, "reason": e.message])
-                conn.send(.error(id: nil, e))
-                shutdown(fd, Int32(SHUT_RD))
-                startReader(conn, serveRequests: false)
-                continue
-            }
-            log.debug("client connected", ["conn": number, "uid": peer.uid, "pid": peer.pid])
-            startReader(conn, serveRequests: true)
-        }
-    }
-
-    private func startReader(_ conn: Connection, serveRequests: Bool) {
-        let t = Thread { [self] in
-            if serveRequests {
-                conn.serve { frame in handler.handle(frame, from: conn) }
-            } else {
-                conn.serve { _ in }
-            }
-            manager.detach(conn)
-            lock.lock(); openConnections -= 1; lock.unlock()
-            log.debug("client disconnected", ["conn": conn.number])
-        }
-        t.name = "conn-\(conn.number)"
-        t.start()
     }
 
     private func daemonInfo() -> DaemonInfo {

@@ -253,7 +253,8 @@ final class JobManager: @unchecked Sendable {
         var e = JobEventMessage(job: info.id, kind: "state", time: Date().timeIntervalSince1970)
         e.state = .cancelled
         e.error = "job removed"
-        for f in followers { f.send(.event(e)) }
+        let line = Wire.line(Response.event(e))
+        for f in followers { f.send(line: line); f.followEnded() }
         try ioGuard { try store.remove(info.id) }
         log.info("job removed", ["job": info.id])
         return info.id
@@ -272,8 +273,9 @@ final class JobManager: @unchecked Sendable {
             e.outputs = info.outputs
             e.metrics = info.metrics
             conn.send(.event(e))
-        } else {
+        } else if entry.followers[ObjectIdentifier(conn)] == nil {
             entry.followers[ObjectIdentifier(conn)] = conn
+            conn.followStarted()
         }
         entry.lock.unlock()
     }
@@ -410,6 +412,7 @@ final class JobManager: @unchecked Sendable {
         e.step = info.step
         e.total = info.total
         broadcastLocked(entry, e)
+        for f in entry.followers.values { f.followEnded() }
         entry.followers = [:]
         entry.lock.unlock()
         persist(info)
@@ -471,9 +474,14 @@ final class JobManager: @unchecked Sendable {
         }
     }
 
+    /// Encoded once for every follower; a follower that reads slowly skips to the latest progress
+    /// (Connection/OutputBuffer), so sending never blocks this job thread.
     private func broadcastLocked(_ entry: JobEntry, _ e: JobEventMessage) {
+        guard !entry.followers.isEmpty else { return }
+        let line = Wire.line(Response.event(e))
+        let progressOf = e.kind == "progress" ? e.job : nil
         for (key, f) in entry.followers {
-            if f.isOpen { f.send(.event(e)) } else { entry.followers[key] = nil }
+            if f.isOpen { f.send(line: line, progressOf: progressOf) } else { entry.followers[key] = nil; f.followEnded() }
         }
     }
 

@@ -22,7 +22,7 @@ final class Listener {
             throw ListenerError(description: "socket path is too long (\(path.utf8.count) bytes; at most 107): \(path)")
         }
         let dir = (path as NSString).deletingLastPathComponent
-        try Listener.checkDirectory(dir.isEmpty ? "." : dir)
+        try Listener.checkDirectory(dir.isEmpty ? "." : dir, group: group, log: log)
 
         // one daemon per socket: hold an exclusive lock on <socket>.lock for our lifetime
         let lockPath = path + ".lock"
@@ -70,7 +70,7 @@ final class Listener {
         } else {
             chmod(path, 0o600)
         }
-        guard listen(sfd, 64) == 0 else {
+        guard listen(sfd, 1024) == 0 else {
             let e = String(cString: strerror(errno))
             close(sfd); close(lfd); unlink(path)
             throw ListenerError(description: "listen on \(path): \(e)")
@@ -78,16 +78,32 @@ final class Listener {
         fd = sfd
     }
 
-    /// The socket's directory must exist (created 0700 when missing), belong to us or root, and not
-    /// be writable by group or others — otherwise someone else could put their socket in our place.
-    static func checkDirectory(_ dir: String) throws {
+    /// The socket's directory must exist (created 0700 when missing; 0750 owned by `group` when
+    /// one is configured, so its members can reach the socket), belong to us or root, and not be
+    /// writable by group or others — otherwise someone else could put their socket in our place.
+    static func checkDirectory(_ dir: String, group: gid_t? = nil, log: Logger? = nil) throws {
         var st = stat()
         if stat(dir, &st) != 0 {
             guard errno == ENOENT else {
                 throw ListenerError(description: "socket directory \(dir): \(String(cString: strerror(errno)))")
             }
+            var created: [String] = []   // the directories this call makes, innermost first
+            var probe = dir
+            var pst = stat()
+            while !probe.isEmpty && probe != "/" && stat(probe, &pst) != 0 && errno == ENOENT {
+                created.append(probe)
+                probe = (probe as NSString).deletingLastPathComponent
+            }
             do { try AtomicFile.makeDirectory(dir, mode: 0o700) } catch {
                 throw ListenerError(description: "cannot create socket directory \(dir): \(error)")
+            }
+            if let group {
+                // group members must be able to search their way to the socket (not to list or write)
+                for d in created {
+                    guard chown(d, geteuid(), group) == 0, chmod(d, 0o750) == 0 else {
+                        throw ListenerError(description: "cannot give socket directory \(d) to group \(group): \(String(cString: strerror(errno)))")
+                    }
+                }
             }
             guard stat(dir, &st) == 0 else { throw ListenerError(description: "socket directory \(dir) vanished") }
         }
@@ -100,14 +116,12 @@ final class Listener {
         guard st.st_mode & 0o022 == 0 else {
             throw ListenerError(description: "socket directory \(dir) is writable by group or others (mode \(String(st.st_mode & 0o7777, radix: 8))); use a private directory such as $XDG_RUNTIME_DIR, or chmod go-w it")
         }
-    }
-
-    /// Wait for the next connection; nil on a transient failure.
-    func accept() -> Int32? {
-        let c = Glibc.accept(fd, nil, nil)
-        guard c >= 0 else { return nil }
-        _ = fcntl(c, F_SETFD, FD_CLOEXEC)
-        return c
+        if let group, !(st.st_mode & 0o001 != 0 || (st.st_gid == group && st.st_mode & 0o010 != 0)) {
+            // not fatal (an ACL may grant access), but the usual reason group members cannot connect
+            log?.warn("members of socket_group cannot reach the socket: its directory is not searchable by the group",
+                      ["dir": dir, "mode": String(st.st_mode & 0o7777, radix: 8), "dir_group": st.st_gid, "socket_group": group,
+                       "fix": "chgrp \(group) \(dir) && chmod 0750 \(dir)"])
+        }
     }
 
     /// Remove the socket file and release the lock (on shutdown). The lock file stays: removing

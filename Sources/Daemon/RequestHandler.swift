@@ -17,7 +17,17 @@ final class RequestHandler: @unchecked Sendable {
         policies = PolicyServer(backend: JobReports.policyBackend(), modelsDir: URL(fileURLWithPath: manager.store.modelsDir))
     }
 
-    func handle(_ frame: Frame, from conn: Connection) {
+    /// One frame from `conn`. `files`: descriptors the client passed (SCM_RIGHTS) with the bytes
+    /// of this frame; the handler owns them.
+    func handle(_ frame: Frame, files: [Int32], from conn: Connection) {
+        // No request uses passed descriptors yet (datasets and output files will): close them so
+        // none leaks. A request that takes descriptors should claim them here instead.
+        if !files.isEmpty {
+            var id: Int?
+            if case .line(let l) = frame { id = Request.idOf(line: l) }
+            log.debug("request carried file descriptors; closed (no request uses them yet)", ["conn": conn.number, "id": id, "count": files.count])
+            for f in files { close(f) }
+        }
         switch frame {
         case .oversized(let bytes):
             reject(conn, id: nil, ProtocolError(.messageTooLarge, "message of \(bytes) bytes exceeds the limit of \(Wire.maxMessageBytes) bytes; it was discarded"))

@@ -94,6 +94,28 @@ public final class ClientConnection {
         return id
     }
 
+    /// Send a request together with open descriptors (SCM_RIGHTS); the daemon receives its own
+    /// copies with the request (the caller keeps and may close these). Returns the request's id.
+    @discardableResult
+    public func send(_ body: RequestBody, passing fds: [Int32]) throws -> Int {
+        let id = nextID
+        nextID += 1
+        try sendRaw(Wire.line(Request(id: id, body)), passing: fds)
+        return id
+    }
+
+    /// Send raw bytes with descriptors: the descriptors travel with the first bytes.
+    public func sendRaw(_ data: Data, passing fds: [Int32]) throws {
+        guard !fds.isEmpty else { return try sendRaw(data) }
+        guard fds.count <= FDPassing.maxFDs else { throw ConnectError.io("at most \(FDPassing.maxFDs) descriptors per request") }
+        var n = -1
+        while n < 0 {
+            n = data.withUnsafeBytes { FDPassing.send(socket: fd, $0, fds: fds) }
+            if n < 0 && errno != EINTR { throw ConnectError.io("sendmsg: \(String(cString: strerror(errno)))") }
+        }
+        if n < data.count { try sendRaw(data.subdata(in: n..<data.count)) }
+    }
+
     /// Next message from the daemon; nil when `timeout` (seconds) passes first.
     /// Throws `ConnectError.closed` at end of stream.
     public func receive(timeout: Double? = nil) throws -> Response? {
@@ -150,10 +172,25 @@ public final class ClientConnection {
 
     /// Send a request and wait for its reply; an error reply is thrown as `ProtocolError`.
     public func call(_ body: RequestBody, timeout: Double? = nil) throws -> ResponseBody {
-        let id = try send(body)
+        let id: Int
+        do { id = try send(body) } catch let e as ConnectError {
+            // a daemon that refuses a connection says why and closes; the reason is waiting here
+            if let reason = waitingError() { throw reason }
+            throw e
+        }
         let reply = try response(to: id, timeout: timeout)
         if case .error(let e) = reply { throw e.error }
         return reply
+    }
+
+    /// An error the daemon sent before closing (read after a failed send), if there is one.
+    private func waitingError() -> ProtocolError? {
+        let deadline = Date().addingTimeInterval(2)
+        while deadline.timeIntervalSinceNow > 0 {
+            guard let msg = try? receive(timeout: deadline.timeIntervalSinceNow) else { return nil }
+            if case .error(let e) = msg.body { return e.error }
+        }
+        return nil
     }
 
     /// The opening exchange.

@@ -40,6 +40,10 @@ public struct ErrorCode: RawRepresentable, Codable, Hashable, Sendable, CustomSt
     public static let shuttingDown = ErrorCode("shutting_down")
     /// the job would need more memory than the daemon's budget allows
     public static let tooLarge = ErrorCode("too_large")
+    /// the connection sat silent too long (no hello within hello_timeout, or idle_timeout)
+    public static let timedOut = ErrorCode("timed_out")
+    /// the client left too many messages unread; the daemon dropped the connection
+    public static let fellBehind = ErrorCode("fell_behind")
     /// anything else that went wrong inside the daemon
     public static let internalError = ErrorCode("internal")
 }

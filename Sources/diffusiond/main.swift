@@ -23,8 +23,12 @@ flags beat the environment, which beats the file):
   --progress-every N       steps between progress events (default 25)
   --log-level debug|info|warn|error
   --socket-group GROUP     also let members of GROUP connect (socket mode 0660)
+  --memory-budget SIZE     memory one job may use: auto (75% of RAM), N%, or e.g. 8G
   --group-may-manage-all B true: members may cancel/remove/prune others' jobs (default false)
   --job-retention DURATION remove finished jobs this long after they finish, 0 = never (default 30d)
+  --hello-timeout S        seconds a new connection has to say hello (default 10, 0 = no limit)
+  --idle-timeout S         seconds without a request before a non-following connection is closed
+                           (default 900, 0 = never)
   --print-config           print the resolved configuration and exit
   --version, -h/--help
 
