@@ -11,46 +11,49 @@ import Glibc
 
 final class LossLog {
     let url: URL
-    /// every row of the run so far (for the final loss and the plot): steps ascending
-    private(set) var rows: [(step: Int, loss: Double, lr: Double)] = []
+    /// the run's curve for plots, downsampled to at most `maxCurve` rows (every `stride`-th row,
+    /// the stride doubling as the run grows), so memory stays constant however long the job runs
+    private var curve: [(step: Int, loss: Double, lr: Double)] = []
+    private var stride = 1
+    private var recorded = 0
+    private var last: (step: Int, loss: Double, lr: Double)?
+    /// the last 50 losses (the model's final loss is their mean)
+    private(set) var recentLosses: [Double] = []
+    static let maxCurve = 20_000
     private var fd: Int32 = -1
+    private var ownsDescriptor = true
     private var pending = Data()
     /// pending bytes are written once they pass this size (and at every flush)
     static let bufferBytes = 1 << 16
     static let header = "step,loss,lr\n"
 
-    /// The complete rows of jobDir/loss.csv, for readers that do not write (previews).
+    /// The curve of jobDir/loss.csv for readers that do not write (previews), read in chunks and
+    /// downsampled like the writer's curve, so a long job's log costs constant memory to show.
     static func read(jobDir: URL) -> [(step: Int, loss: Double, lr: Double)] {
-        guard let text = try? String(contentsOf: jobDir.appendingPathComponent("loss.csv"), encoding: .utf8) else { return [] }
-        var rows: [(step: Int, loss: Double, lr: Double)] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: false).dropFirst() {
-            let f = line.split(separator: ",")
-            if f.count == 3, let s = Int(f[0]), let l = Double(f[1]), let r = Double(f[2]) { rows.append((s, l, r)) }
-        }
-        return rows
+        let path = jobDir.appendingPathComponent("loss.csv").path
+        let fd = open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { return [] }
+        defer { close(fd) }
+        let sampler = LossLog(reading: fd)
+        _ = sampler.scanKeeping(upTo: Int.max)
+        return sampler.rows
+    }
+
+    /// A reader over an open descriptor (no writes, no truncation).
+    private init(reading fd: Int32) {
+        url = URL(fileURLWithPath: "/dev/null")
+        self.fd = fd
+        ownsDescriptor = false
     }
 
     /// Opens jobDir/loss.csv, keeping only complete rows with step ≤ `step` (0: a fresh run).
+    /// The file is read in chunks, so resuming a job with a long log takes constant memory.
     init(jobDir: URL, keepingUpTo step: Int) throws {
         url = jobDir.appendingPathComponent("loss.csv")
-        let existing = (try? Data(contentsOf: url)) ?? Data()
-        var keepBytes = 0
-        if existing.starts(with: Data(LossLog.header.utf8)) {
-            keepBytes = LossLog.header.utf8.count
-            var lineStart = keepBytes
-            let bytes = [UInt8](existing)
-            for i in lineStart..<bytes.count where bytes[i] == 0x0A {
-                let line = String(decoding: bytes[lineStart..<i], as: UTF8.self)
-                let f = line.split(separator: ",")
-                guard f.count == 3, let s = Int(f[0]), let l = Double(f[1]), let r = Double(f[2]), s <= step else { break }
-                rows.append((s, l, r))
-                lineStart = i + 1
-                keepBytes = lineStart
-            }
-        }
         let path = url.path
-        fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else { throw JobError.failed("\(path): cannot open the loss log: \(String(cString: strerror(errno)))") }
+        let keepBytes = scanKeeping(upTo: step)
         guard ftruncate(fd, off_t(keepBytes)) == 0, lseek(fd, off_t(keepBytes), SEEK_SET) >= 0 else {
             let e = String(cString: strerror(errno))
             close(fd)
@@ -59,10 +62,59 @@ final class LossLog {
         if keepBytes == 0 { pending.append(contentsOf: LossLog.header.utf8) }
     }
 
-    deinit { if fd >= 0 { close(fd) } }
+    /// Reads the file from the start, recording complete rows with step ≤ `step`; returns the
+    /// byte length to keep (0 when the header is missing: the file starts anew).
+    private func scanKeeping(upTo step: Int) -> Int {
+        let header = Array(LossLog.header.utf8)
+        var chunk = [UInt8](repeating: 0, count: 1 << 20)
+        var line: [UInt8] = []
+        var offset = 0, keep = 0, sawHeader = false
+        reading: while true {
+            let n = chunk.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress!, $0.count) }
+            if n < 0 && errno == EINTR { continue }
+            if n <= 0 { break }
+            for i in 0..<n {
+                let b = chunk[i]
+                offset += 1
+                if b != 0x0A { line.append(b); continue }
+                defer { line.removeAll(keepingCapacity: true) }
+                if !sawHeader {
+                    guard line + [0x0A] == header else { return 0 }
+                    sawHeader = true; keep = offset; continue
+                }
+                let f = String(decoding: line, as: UTF8.self).split(separator: ",")
+                guard f.count == 3, let st = Int(f[0]), let l = Double(f[1]), let r = Double(f[2]), st <= step else { break reading }
+                record((st, l, r))
+                keep = offset
+            }
+        }
+        return sawHeader ? keep : 0
+    }
+
+    deinit { if ownsDescriptor && fd >= 0 { close(fd) } }
+
+    /// The downsampled curve, always ending with the newest row.
+    var rows: [(step: Int, loss: Double, lr: Double)] {
+        guard let last, curve.last?.step != last.step else { return curve }
+        return curve + [last]
+    }
+
+    private func record(_ row: (step: Int, loss: Double, lr: Double)) {
+        if recorded % stride == 0 {
+            curve.append(row)
+            if curve.count > LossLog.maxCurve {
+                curve = curve.enumerated().filter { $0.offset % 2 == 0 }.map(\.element)
+                stride *= 2
+            }
+        }
+        recorded += 1
+        last = row
+        recentLosses.append(row.loss)
+        if recentLosses.count > 50 { recentLosses.removeFirst(recentLosses.count - 50) }
+    }
 
     func append(step: Int, loss: Double, lr: Double) throws {
-        rows.append((step, loss, lr))
+        record((step, loss, lr))
         pending.append(contentsOf: "\(step),\(loss),\(lr)\n".utf8)
         if pending.count >= LossLog.bufferBytes { try flush(sync: false) }
     }

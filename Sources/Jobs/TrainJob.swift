@@ -89,7 +89,7 @@ enum TrainJob {
 
         // the EMA weights become the named model
         let ema = backend.read(trainer.ema)
-        let finalLoss = log.rows.suffix(50).map(\.loss).reduce(0, +) / Double(max(min(log.rows.count, 50), 1))
+        let finalLoss = log.recentLosses.reduce(0, +) / Double(max(log.recentLosses.count, 1))
         var stored = s
         stored.config = config
         let meta = ModelMetadata(kind: .diffusion, name: s.name, createdAt: ISO8601DateFormatter().string(from: Date()),

@@ -7,7 +7,15 @@ import Foundation
 import Jobs
 
 enum LongRun {
-    struct Window { var start: Double; var end: Double; var steps: Int }
+    /// wall seconds from the start, steps, and the process's CPU seconds spent in the window
+    /// (steps per CPU second does not move when other processes load the machine)
+    struct Window { var start: Double; var end: Double; var steps: Int; var cpuSeconds: Double }
+
+    static func processCPUSeconds() -> Double {
+        var ts = timespec()
+        clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts)
+        return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+    }
 
     /// Returns the windows and the loss log's final size in bytes.
     static func measure(seconds: Double, log: (String) -> Void) throws -> (windows: [Window], logBytes: Int) {
@@ -18,13 +26,13 @@ enum LongRun {
         spec.width = 64; spec.depth = 3; spec.timeEmbedDim = 16; spec.batchSize = 64; spec.datasetSize = 2000
         spec.checkpointEvery = 500
         let lock = NSLock()
-        var progress: [(t: Double, step: Int)] = []
+        var progress: [(t: Double, step: Int, cpu: Double)] = []
         let t0 = Date()
         let ctx = JobContext(jobID: "longrun", jobDir: root.appendingPathComponent("job"), modelsDir: root.appendingPathComponent("models"),
                              backend: .cpu, cpuThreads: 1, checkpointEvery: 500, checkpointKeep: 2, progressEvery: 25,
                              emit: { e in
                                  guard e.kind == .progress, let s = e.step else { return }
-                                 lock.lock(); progress.append((Date().timeIntervalSince(t0), s)); lock.unlock()
+                                 lock.lock(); progress.append((Date().timeIntervalSince(t0), s, processCPUSeconds())); lock.unlock()
                              },
                              isCancelled: { Date().timeIntervalSince(t0) >= seconds })
         log(String(format: "longrun: training for %.0f s (width 64, depth 3, batch 64, 1 thread, checkpoint every 500 steps)", seconds))
@@ -37,7 +45,7 @@ enum LongRun {
             let a = seconds * Double(w) / Double(parts), b = seconds * Double(w + 1) / Double(parts)
             let inside = p.filter { $0.t >= a && $0.t < b }
             guard let first = inside.first, let last = inside.last, last.t > first.t else { continue }
-            windows.append(Window(start: first.t, end: last.t, steps: last.step - first.step))
+            windows.append(Window(start: first.t, end: last.t, steps: last.step - first.step, cpuSeconds: last.cpu - first.cpu))
         }
         return (windows, bytes)
     }
