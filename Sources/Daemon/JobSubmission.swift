@@ -104,7 +104,7 @@ extension JobManager {
         entry.lock.unlock()
         guard let target, let file = entry.spec.out else { return nil }
         guard let fd else {
-            handle(JobEvent(kind: .log, message: "out not delivered: the daemon restarted since the submit, so the file \(target) it was given is gone; copy the samples with diffctl get \(entry.info.id) DIR"), entry)
+            handle(JobEvent(kind: .log, message: "out not delivered: the daemon restarted (or the job was resumed) since the submit, so the file \(target) it was given is no longer open; copy the samples with diffctl get \(entry.info.id) DIR"), entry)
             return nil
         }
         do { try ClientFiles.deliver(file, to: fd) } catch { return "cannot write \(target): \(error)" }
