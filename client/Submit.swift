@@ -1,5 +1,6 @@
-// Submit.swift — what train, sample and eval share: send the spec, print the job (its id first
-// in JSON), and with --follow stream its progress on the same connection.
+// Submit.swift — what train, sample and eval share: send the spec with the files it names passed
+// open (PassFiles), print the job (its id first in JSON), and with --follow stream its progress
+// on the same connection.
 import DiffProtocol
 import Foundation
 
@@ -27,13 +28,22 @@ func submitJob(kind: String, args: ParsedArguments, argv: [String]) throws -> Ex
     }
     let follow = args.flags.contains("follow")
     let conn = try openSession(args)
-    let id = try conn.send(.submit(SubmitRequest(spec: .object(spec), follow: follow)))
+    // the files the spec names travel open, opened here with this user's rights (PassFiles)
+    let files = try openSpecFiles(spec)
+    let id: Int
+    do {
+        defer { files.close() }   // the daemon has its own copies once sent
+        id = try conn.send(.submit(SubmitRequest(spec: .object(spec), follow: follow, files: files.names.isEmpty ? nil : files.names)),
+                           passing: files.fds)
+    } catch { files.discardCreated(); throw error }
     var early: [JobEventMessage] = []
     let reply: ResponseBody
     do { reply = try conn.response(to: id, timeout: 120) { early.append($0) } } catch {
+        files.discardCreated()
         throw fail(.noDaemon, "the daemon went away: \(error)")
     }
     guard case .submitted(let s) = reply else {
+        files.discardCreated()
         if case .error(let e) = reply { throw fail(.rejected, e.error.message) }
         throw unexpected(reply)
     }

@@ -9,7 +9,12 @@ import Jobs
 final class JobEntry: @unchecked Sendable {
     let lock = NSLock()
     var info: JobInfo
+    /// the spec as the job runs it (files the client passed: paths of the job's copies)
     let spec: JobSpec
+    /// the client's `out` path when it passed that file open: the daemon writes `outFD`, never the
+    /// path; after a restart the descriptor is gone and the samples stay in the job directory
+    var deliverOut: String?
+    var outFD: Int32?
     var cancelRequested = false
     var followers: [ObjectIdentifier: Connection] = [:]
     var recentLosses: [Double] = []
@@ -49,7 +54,8 @@ final class JobManager: @unchecked Sendable {
                 log.warn("job skipped at start", ["job": info.id, "reason": "spec.json no longer decodes"])
                 continue
             }
-            info.spec = try? JSONDecoder().decode(JSONValue.self, from: specData)
+            let clientSpec = store.clientSpec(info.id)
+            info.spec = try? JSONDecoder().decode(JSONValue.self, from: clientSpec ?? specData)
             info.jobDir = store.jobDir(info.id)
             if info.state == .running {
                 // uncleanStops counts unclean stops since the job last made progress (a checkpoint
@@ -67,7 +73,9 @@ final class JobManager: @unchecked Sendable {
                 }
                 try? store.save(info)
             }
-            jobs[info.id] = JobEntry(info: info, spec: spec)
+            let entry = JobEntry(info: info, spec: spec)
+            if let c = clientSpec, let out = (try? JobSpec.decode(c))?.out, out != spec.out { entry.deliverOut = out }
+            jobs[info.id] = entry
             if info.state == .queued { queue.append(info.id) }
         }
         if !queue.isEmpty { log.info("jobs queued at start", ["count": queue.count, "jobs": queue.joined(separator: ",")]) }
@@ -77,54 +85,16 @@ final class JobManager: @unchecked Sendable {
 
     // MARK: requests
 
-    func submit(specValue: JSONValue, owner: uid_t? = nil) throws -> JobEntry {
-        guard case .object(var object) = specValue else {
-            throw ProtocolError(.invalidParameter, "spec must be a JSON object with a \"kind\"", field: "spec")
-        }
-        if object["kind"] == nil {
-            throw ProtocolError(.invalidParameter, "spec has no \"kind\" (train, sample or eval)", field: "kind")
-        }
-        object = object.filter { $0.value != .null }
-        let spec: JobSpec
-        do {
-            spec = try JobSpec.decode(JSONValue.object(object).jsonData())
-            try JobRunner.validate(spec)
-        } catch let e as JobError {
-            throw JobManager.protocolError(e)
-        }
-        if spec.kind == .sample || spec.kind == .sweep, let model = spec.model { try checkModelExists(model) }
-        try checkMemory(spec)
+    /// Queue a job that `submit` (JobSubmission) has written to the state directory.
+    func enqueueNew(_ entry: JobEntry) {
         lock.lock()
-        let refusing = stopping
+        jobs[entry.info.id] = entry
+        queue.append(entry.info.id)
         lock.unlock()
-        if refusing { throw ProtocolError(.shuttingDown, "the daemon is shutting down and accepts no new jobs") }
-
-        let id = try ioGuard { try store.nextID() }
-        let specData = spec.encoded()
-        try ioGuard { try store.create(id: id, spec: specData) }
-        var info = JobInfo(id: id, kind: spec.kind.rawValue, state: .queued)
-        info.spec = try? JSONDecoder().decode(JSONValue.self, from: specData)
-        info.createdAt = Date().timeIntervalSince1970
-        info.attempts = 0
-        info.runSeconds = 0
-        info.jobDir = store.jobDir(id)
-        info.total = spec.steps
-        info.owner = owner.map { UInt32($0) }
-        try ioGuard { try store.save(info) }
-        let entry = JobEntry(info: info, spec: spec)
-        var e = JobEventMessage(job: id, kind: "state", time: info.createdAt)
-        e.state = .queued
-        store.appendEvent(e)
-        lock.lock()
-        jobs[id] = entry
-        queue.append(id)
-        lock.unlock()
-        log.info("job submitted", ["job": id, "kind": spec.kind.rawValue, "name": spec.name, "model": spec.model, "dataset": spec.dataset])
-        return entry
     }
 
     /// Refuse a job whose estimated peak memory exceeds the budget, before it can allocate.
-    private func checkMemory(_ spec: JobSpec) throws {
+    func checkMemory(_ spec: JobSpec) throws {
         guard let estimate = try? spec.memoryEstimate() else { return }
         let budget = config.memoryBudgetBytes
         if estimate.total > budget {
@@ -134,7 +104,7 @@ final class JobManager: @unchecked Sendable {
 
     /// A sample job's model must exist, or be the name of a train job still queued or running
     /// (so `train --name m` followed by `sample --model m` works as a pipeline).
-    private func checkModelExists(_ model: String) throws {
+    func checkModelExists(_ model: String) throws {
         // names only (the spec's validation refuses paths): never probe an arbitrary path
         if FileManager.default.fileExists(atPath: store.modelsDir + "/" + model + "/model.ckpt") { return }
         lock.lock()
@@ -249,6 +219,7 @@ final class JobManager: @unchecked Sendable {
         entry.lock.lock()
         let followers = entry.followers.values
         entry.followers = [:]
+        if let fd = entry.outFD { close(fd); entry.outFD = nil }
         entry.lock.unlock()
         var e = JobEventMessage(job: info.id, kind: "state", time: Date().timeIntervalSince1970)
         e.state = .cancelled
@@ -374,7 +345,9 @@ final class JobManager: @unchecked Sendable {
         entry.info.runSeconds = (entry.info.runSeconds ?? 0) + Date().timeIntervalSince(started)
         entry.lock.unlock()
         switch outcome {
-        case .succeeded(let r): finish(entry, state: .succeeded, error: nil, result: r)
+        case .succeeded(let r):
+            if let problem = deliverOut(entry) { finish(entry, state: .failed, error: problem, result: r) }
+            else { finish(entry, state: .succeeded, error: nil, result: r) }
         case .cancelled: finish(entry, state: .cancelled, error: nil, result: nil)
         case .interrupted:
             entry.lock.lock()
@@ -414,6 +387,7 @@ final class JobManager: @unchecked Sendable {
         broadcastLocked(entry, e)
         for f in entry.followers.values { f.followEnded() }
         entry.followers = [:]
+        if let fd = entry.outFD { close(fd); entry.outFD = nil }
         entry.lock.unlock()
         persist(info)
         switch state {
@@ -424,7 +398,7 @@ final class JobManager: @unchecked Sendable {
     }
 
     /// A runner event: update the job, log what matters, record it and send it to followers.
-    private func handle(_ ev: JobEvent, _ entry: JobEntry) {
+    func handle(_ ev: JobEvent, _ entry: JobEntry) {
         var m = JobEventMessage(job: entry.info.id, kind: ev.kind.rawValue, time: Date().timeIntervalSince1970)
         m.step = ev.step; m.total = ev.total; m.loss = ev.loss; m.lr = ev.lr
         m.stepsPerSecond = ev.stepsPerSecond; m.message = ev.message; m.metrics = ev.metrics; m.outputs = ev.outputs
@@ -491,7 +465,7 @@ final class JobManager: @unchecked Sendable {
         }
     }
 
-    private func ioGuard<T>(_ body: () throws -> T) throws -> T {
+    func ioGuard<T>(_ body: () throws -> T) throws -> T {
         do { return try body() } catch let e as ProtocolError { throw e } catch {
             log.error("state directory write failed", ["error": "\(error)"])
             throw ProtocolError(.internalError, "the daemon could not write its state directory: \(error)")

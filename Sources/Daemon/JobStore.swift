@@ -1,5 +1,8 @@
 // JobStore.swift — the state directory on disk:
-//   <state>/jobs/<id>/spec.json      the accepted spec (written once, atomically)
+//   <state>/jobs/<id>/spec.json      the accepted spec (written once, atomically), as the job runs it
+//   <state>/jobs/<id>/client-spec.json  the spec as the client sent it, when they differ (files the
+//                                    client passed: the job reads its copies in inputs/)
+//   <state>/jobs/<id>/inputs/        copies of the files the client passed (ClientFiles)
 //   <state>/jobs/<id>/status.json    the job's JobInfo without its spec (atomic rewrite per change)
 //   <state>/jobs/<id>/events.jsonl   every event, one JSON line each (a torn last line is skipped)
 //   <state>/jobs/<id>/...            the runner's checkpoints, loss.csv, samples, plots
@@ -52,10 +55,26 @@ final class JobStore: @unchecked Sendable {
         return "j\(n)"
     }
 
-    func create(id: String, spec: Data) throws {
+    /// `inputs`: a staging directory (makeStaging) that becomes the job's inputs/, in place
+    /// before spec.json names it; `clientSpec`: the spec as the client sent it, when it differs.
+    func create(id: String, spec: Data, clientSpec: Data? = nil, inputs: String? = nil) throws {
         try AtomicFile.makeDirectory(jobDir(id), mode: 0o755)
+        if let inputs {
+            guard rename(inputs, jobDir(id) + "/inputs") == 0 else { throw posixError("rename \(inputs)") }
+        }
+        if let clientSpec { try AtomicFile.write(clientSpec, to: jobDir(id) + "/client-spec.json") }
         try AtomicFile.write(spec, to: jobDir(id) + "/spec.json")
     }
+
+    /// A fresh private directory for files a client passes with a submit, until the job exists.
+    func makeStaging() throws -> String {
+        let path = jobsDir + "/.upload-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try AtomicFile.makeDirectory(path, mode: 0o700)
+        return path
+    }
+
+    /// The spec as the client sent it, when it differs from spec.json.
+    func clientSpec(_ id: String) -> Data? { FileManager.default.contents(atPath: jobDir(id) + "/client-spec.json") }
 
     func save(_ info: JobInfo) throws {
         var copy = info
@@ -111,9 +130,9 @@ final class JobStore: @unchecked Sendable {
         try? FileManager.default.removeItem(atPath: trash)
     }
 
-    /// Left-overs of removals interrupted by a crash.
+    /// Left-overs of removals and submits interrupted by a crash.
     func sweep() {
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: jobsDir)) ?? [] where name.hasPrefix(".removed-") {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: jobsDir)) ?? [] where name.hasPrefix(".removed-") || name.hasPrefix(".upload-") {
             try? FileManager.default.removeItem(atPath: jobsDir + "/" + name)
         }
     }

@@ -20,13 +20,15 @@ final class RequestHandler: @unchecked Sendable {
     /// One frame from `conn`. `files`: descriptors the client passed (SCM_RIGHTS) with the bytes
     /// of this frame; the handler owns them.
     func handle(_ frame: Frame, files: [Int32], from conn: Connection) {
-        // No request uses passed descriptors yet (datasets and output files will): close them so
-        // none leaks. A request that takes descriptors should claim them here instead.
-        if !files.isEmpty {
-            var id: Int?
-            if case .line(let l) = frame { id = Request.idOf(line: l) }
-            log.debug("request carried file descriptors; closed (no request uses them yet)", ["conn": conn.number, "id": id, "count": files.count])
-            for f in files { close(f) }
+        // only a submit takes descriptors (ClientFiles); whatever nobody claims is closed here
+        var unclaimed = files
+        defer {
+            if !unclaimed.isEmpty {
+                var id: Int?
+                if case .line(let l) = frame { id = Request.idOf(line: l) }
+                log.debug("request carried file descriptors it does not use; closed", ["conn": conn.number, "id": id, "count": unclaimed.count])
+                for f in unclaimed { close(f) }
+            }
         }
         switch frame {
         case .oversized(let bytes):
@@ -39,7 +41,7 @@ final class RequestHandler: @unchecked Sendable {
             } catch {
                 reject(conn, id: nil, ProtocolError(.badJSON, "unreadable message")); return
             }
-            do { try dispatch(request, conn) } catch let e as ProtocolError {
+            do { try dispatch(request, conn, files: &unclaimed) } catch let e as ProtocolError {
                 reject(conn, id: request.id, e)
             } catch {
                 reject(conn, id: request.id, ProtocolError(.internalError, "\(error)"))
@@ -52,7 +54,7 @@ final class RequestHandler: @unchecked Sendable {
         conn.send(.error(id: id, e))
     }
 
-    private func dispatch(_ request: Request, _ conn: Connection) throws {
+    private func dispatch(_ request: Request, _ conn: Connection, files: inout [Int32]) throws {
         let id = request.id
         if case .hello(let h) = request.body {
             guard h.version == Wire.protocolVersion else {
@@ -69,8 +71,12 @@ final class RequestHandler: @unchecked Sendable {
         switch request.body {
         case .hello: break
         case .submit(let s):
-            try SubmitChecks.check(s.spec, peer: conn.peer, stateDir: manager.store.root)
-            let entry = try manager.submit(specValue: s.spec, owner: conn.peer.uid)
+            let fds = files
+            files = []
+            let passed = try PassedFiles(names: s.files ?? [], fds: fds)
+            defer { passed.close() }   // inputs are copied by now; an accepted job has taken `out`
+            try SubmitChecks.check(s.spec, peer: conn.peer, stateDir: manager.store.root, passed: passed)
+            let entry = try manager.submit(specValue: s.spec, owner: conn.peer.uid, files: passed)
             conn.send(Response(id: id, .submitted(JobReply(job: entry.snapshot()))))
             if s.follow == true { try manager.follow(entry.info.id, conn: conn, requestID: nil) }
             manager.pump()

@@ -1,7 +1,9 @@
-// SubmitChecks.swift — what the daemon checks about a spec's file paths before it accepts a job,
-// on top of the spec's own validation: an `out` file never lands inside the daemon's state
-// directory (whoever asks), and a client that is neither root nor the daemon's user may only name
-// files it could open itself (see PeerAccess).
+// SubmitChecks.swift — what the daemon checks about a spec's files before it accepts a job, on
+// top of the spec's own validation: every file the spec names came as an open descriptor unless
+// the client is root or the daemon's own user (ClientFiles), and an `out` path the daemon writes
+// itself never lands inside the daemon's state directory (whoever asks). (The permission-bit
+// check that stood in for descriptor passing is gone: a client that is not the daemon's user can
+// no longer make the daemon open a path at all.)
 import DiffProtocol
 import Foundation
 #if canImport(Glibc)
@@ -9,27 +11,11 @@ import Glibc
 #endif
 
 enum SubmitChecks {
-    /// spec keys holding files the job reads
-    static let inputKeys = ["dataset", "conditionFile", "samples"]
-
-    static func check(_ spec: JSONValue, peer: PeerCredentials, stateDir: String) throws {
+    static func check(_ spec: JSONValue, peer: PeerCredentials, stateDir: String, passed: PassedFiles) throws {
         guard case .object(let o) = spec else { return }
-        if let out = o["out"]?.stringValue, !out.isEmpty, isInside(out, stateDir) {
+        try ClientFiles.checkCoverage(o, passed: passed, peer: peer)
+        if !passed.has("out"), let out = o["out"]?.stringValue, !out.isEmpty, isInside(out, stateDir) {
             throw ProtocolError(.invalidParameter, "invalid parameter 'out': '\(out)' is inside the daemon's state directory; write samples elsewhere (the job's own copy is in its job directory)", field: "out")
-        }
-        guard peer.uid != 0, peer.uid != geteuid() else { return }
-        var groups = Set(PeerCredentials.supplementaryGroups(pid: peer.pid))
-        groups.insert(peer.gid)
-        let access = PeerAccess(uid: peer.uid, groups: groups)
-        for key in inputKeys {
-            // built-in dataset names have no '/' and no file extension
-            guard let path = o[key]?.stringValue, path.contains("/") || path.hasSuffix(".csv") || path.hasSuffix(".npy") else { continue }
-            if let problem = access.problem(path, .read) {
-                throw ProtocolError(.permissionDenied, "invalid parameter '\(key)': \(problem)", field: key)
-            }
-        }
-        if let out = o["out"]?.stringValue, !out.isEmpty, let problem = access.problem(out, .writeIn) {
-            throw ProtocolError(.permissionDenied, "invalid parameter 'out': \(problem)", field: "out")
         }
     }
 

@@ -22,7 +22,11 @@ public struct SubmitRequest: Codable, Equatable, Sendable {
     public var spec: JSONValue
     /// stream the job's events on this connection after `submitted`
     public var follow: Bool?
-    public init(spec: JSONValue, follow: Bool? = nil) { self.spec = spec; self.follow = follow }
+    /// which spec field each descriptor passed with this request (SCM_RIGHTS) belongs to, in the
+    /// order of the descriptors: "dataset", "conditionFile", "samples" (opened for reading by the
+    /// client) or "out" (opened for writing); the daemon reads and writes those, never the paths
+    public var files: [String]?
+    public init(spec: JSONValue, follow: Bool? = nil, files: [String]? = nil) { self.spec = spec; self.follow = follow; self.files = files }
 }
 
 public struct JobRequest: Codable, Equatable, Sendable {
