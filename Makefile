@@ -8,7 +8,7 @@ BUILD_DIR  ?= .build
 APT_PKGS   := libvulkan-dev glslang-tools mesa-vulkan-drivers
 DEMO_DIR   ?= demo-out
 
-.PHONY: all deps build test demo bench clean help
+.PHONY: all deps build test demo bench clean help slurm-up
 
 all: build
 
@@ -39,7 +39,17 @@ deps:
 build: deps
 	$(SWIFT) build -c release
 
-test: deps
+# The Slurm suite needs a cluster: as root (or with passwordless sudo) or under CI, a single-node
+# one is started with scripts/slurm-local.sh (apt installs slurm-wlm + munge when missing); under
+# CI a failure to start is an error, elsewhere the suite is skipped with the reason printed.
+slurm-up:
+	@if [ "$$(id -u)" = 0 ] || [ "$$CI" = true ] || (command -v sudo >/dev/null && sudo -n true 2>/dev/null); then \
+	  bash scripts/slurm-local.sh start || { [ "$$CI" = true ] && exit 1; echo "note: Slurm tests skipped: scripts/slurm-local.sh start failed"; }; \
+	else \
+	  echo "note: Slurm tests skipped: starting a local Slurm needs root or passwordless sudo (scripts/slurm-local.sh start)"; \
+	fi
+
+test: deps slurm-up
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
 

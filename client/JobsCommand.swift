@@ -8,7 +8,7 @@ let jobsOptions: [OptionSpec] = [
 
 let jobsHelp = helpText(
     usage: "diffctl jobs [--metrics] [--json]",
-    summary: "List jobs: id, kind, state, progress, last loss, model, created.",
+    summary: "List jobs: id, kind, state, progress, last loss, model, created (and the Slurm job id and node with executor = slurm).",
     options: jobsOptions,
     examples: ["diffctl jobs", "diffctl jobs --metrics", "diffctl jobs --json | jq '.jobs[] | select(.state == \"running\") | .id'"])
 
@@ -25,6 +25,8 @@ func jobsCommand(_ argv: [String]) throws -> ExitCode {
     if list.jobs.isEmpty { print("no jobs (submit one with diffctl train --help)"); return .ok }
     let metricColumns = args.flags.contains("metrics")
         ? headlineMetrics.filter { m in list.jobs.contains { $0.metrics?[m] != nil } } : []
+    // jobs run through Slurm (executor = slurm) add their Slurm job id and node
+    let slurmColumns = list.jobs.contains { $0.slurmJob != nil }
     let rows = list.jobs.map { j -> [String] in
         let progress = j.total.map { t in "\(j.step ?? 0)/\(t)" } ?? (j.step.map(String.init) ?? "-")
         let what = j.spec?["name"]?.stringValue ?? j.spec?["model"]?.stringValue ?? "-"
@@ -32,8 +34,10 @@ func jobsCommand(_ argv: [String]) throws -> ExitCode {
         let state = j.state.rawValue + (j.state == .failed ? "*" : "")
         return [j.id, j.kind, state, progress, j.loss.map { String(format: "%.4f", $0) } ?? "-", what + sampler]
             + metricColumns.map { m in j.metrics?[m].map(formatNumber) ?? "-" } + [formatTime(j.createdAt)]
+            + (slurmColumns ? [j.slurmJob ?? "-", j.node ?? "-"] : [])
     }
-    print(table(["ID", "KIND", "STATE", "STEP", "LOSS", "MODEL"] + metricColumns.map { $0.uppercased() } + ["CREATED"], rows))
+    print(table(["ID", "KIND", "STATE", "STEP", "LOSS", "MODEL"] + metricColumns.map { $0.uppercased() } + ["CREATED"]
+                + (slurmColumns ? ["SLURM", "NODE"] : []), rows))
     if list.jobs.contains(where: { $0.state == .failed }) { print("* failed: diffctl show ID says why") }
     return .ok
 }

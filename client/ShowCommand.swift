@@ -52,6 +52,8 @@ func showCommand(_ argv: [String]) throws -> ExitCode {
     if let c = j.lastCheckpointStep { status.append(["last checkpoint", "step \(c)"]) }
     if let b = j.backend { status.append(["backend", b]) }
     if let d = j.jobDir { status.append(["directory", d]) }
+    if let sj = j.slurmJob { status.append(["slurm job", sj]) }
+    if let n = j.node { status.append(["node", n]) }
     if !status.isEmpty {
         print("status")
         print(indent(keyValueTable(status)))

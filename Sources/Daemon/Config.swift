@@ -48,6 +48,10 @@ public struct DaemonConfig: Equatable, Sendable {
     public var helloTimeout = 10
     /// seconds without a request after which a connection that follows no job is closed; 0 → never
     public var idleTimeout = 900
+    /// where jobs run: in this process (local) or as Slurm batch jobs (slurm)
+    public var executor: ExecutorKind = .local
+    /// Slurm submission settings (executor = slurm); empty → Slurm's default
+    public var slurm = SlurmSettings()
     /// the file the settings came from, if any
     public var configFile: String? = nil
 
@@ -59,7 +63,8 @@ public struct DaemonConfig: Equatable, Sendable {
     /// key in the file, flag is `--` + key with `_` → `-`, variable is `DIFFUSIOND_` + uppercased key
     public static let keys = ["socket", "state_dir", "backend", "device", "shader_dir", "max_jobs", "cpu_threads",
                               "checkpoint_every", "checkpoint_keep", "progress_every", "log_level", "socket_group",
-                              "memory_budget", "group_may_manage_all", "job_retention", "hello_timeout", "idle_timeout"]
+                              "memory_budget", "group_may_manage_all", "job_retention", "hello_timeout", "idle_timeout",
+                              "executor"] + SlurmSettings.keys
 
     /// Set one key from text; throws a message (without location) on a bad value.
     public mutating func set(_ key: String, _ raw: String) throws {
@@ -109,6 +114,12 @@ public struct DaemonConfig: Equatable, Sendable {
             jobRetention = seconds
         case "hello_timeout": helloTimeout = try int(0...86_400)
         case "idle_timeout": idleTimeout = try int(0...31_536_000)
+        case "executor":
+            guard let e = ExecutorKind(rawValue: value.isEmpty ? "local" : value) else {
+                throw ConfigError("", "executor must be local or slurm, got '\(value)'")
+            }
+            executor = e
+        case _ where SlurmSettings.keys.contains(key): try slurm.set(key, value)
         default:
             throw ConfigError("", "unknown key '\(key)' (known: \(DaemonConfig.keys.joined(separator: ", ")))")
         }
@@ -252,6 +263,8 @@ extension DaemonConfig {
         lines.append("job_retention = \(Durations.format(jobRetention))")
         lines.append("hello_timeout = \(helloTimeout)")
         lines.append("idle_timeout = \(idleTimeout)")
+        lines.append("executor = \(executor.rawValue)")
+        lines += slurm.rendered()
         return lines.joined(separator: "\n") + "\n"
     }
 }

@@ -75,6 +75,15 @@ public final class Daemon: @unchecked Sendable {
             listener.stop()
             exit(0)
         }
+        if config.executor == .slurm {
+            do { try SlurmExecutor.checkStateDir(stateDir) } catch { listener.stop(); throw error }
+            let exe = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().path
+            manager.slurm = SlurmExecutor(manager: manager, store: store, config: config, log: log, binary: exe)
+            if SlurmCommands.which("sbatch") == nil {
+                log.warn("executor = slurm but sbatch is not on PATH: jobs will fail until the Slurm client tools are installed", ["path": environment["PATH"]])
+            }
+            log.info("executor slurm", ["binary": exe, "sbatch_args": config.slurm.sbatchArguments.joined(separator: " ")])
+        }
         manager.load()
         if store.staleTempFiles.files > 0 {
             log.info("removed temp files of interrupted writes", ["files": store.staleTempFiles.files, "bytes": store.staleTempFiles.bytes])

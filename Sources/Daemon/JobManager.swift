@@ -28,11 +28,16 @@ final class JobManager: @unchecked Sendable {
     let store: JobStore
     let config: DaemonConfig
     let log: Logger
-    private let lock = NSLock()
-    private var jobs: [String: JobEntry] = [:]
-    private var queue: [String] = []
-    private var running: Set<String> = []
-    private var stopping = false
+    let lock = NSLock()
+    var jobs: [String: JobEntry] = [:]
+    var queue: [String] = []
+    /// jobs running here, or (executor = slurm) submitted to Slurm and watched
+    var running: Set<String> = []
+    var stopping = false
+    /// set when executor = slurm: jobs go to Slurm instead of threads here
+    var slurm: SlurmExecutor?
+    /// Slurm jobs found in the state directory at start, watched again by `start`
+    private var reattach: [String] = []
     static let maxUncleanStops = 5
     /// called once, when stopping and no job runs any more
     var onStopped: (() -> Void)?
@@ -57,6 +62,12 @@ final class JobManager: @unchecked Sendable {
             let clientSpec = store.clientSpec(info.id)
             info.spec = try? JSONDecoder().decode(JSONValue.self, from: clientSpec ?? specData)
             info.jobDir = store.jobDir(info.id)
+            if let slurm, !info.state.isTerminal, slurm.wasSubmitted(info.id) {
+                // it lives in Slurm, not in a thread of the dead daemon: watch it again, never resubmit
+                jobs[info.id] = JobEntry(info: info, spec: spec)
+                reattach.append(info.id)
+                continue
+            }
             if info.state == .running {
                 // uncleanStops counts unclean stops since the job last made progress (a checkpoint
                 // resets it, see `handle`), so a long job killed now and then is never given up on
@@ -81,7 +92,15 @@ final class JobManager: @unchecked Sendable {
         if !queue.isEmpty { log.info("jobs queued at start", ["count": queue.count, "jobs": queue.joined(separator: ",")]) }
     }
 
-    func start() { lock.lock(); pumpLocked(); lock.unlock() }
+    func start() {
+        lock.lock()
+        if let slurm {
+            for id in reattach { if let e = jobs[id] { running.insert(id); slurm.reattach(e) } }
+            reattach = []
+        }
+        pumpLocked()
+        lock.unlock()
+    }
 
     // MARK: requests
 
@@ -265,7 +284,8 @@ final class JobManager: @unchecked Sendable {
         lock.lock()
         stopping = true
         let n = running.count
-        let done = running.isEmpty
+        // Slurm jobs keep running in Slurm; the next daemon re-attaches to them
+        let done = running.isEmpty || slurm != nil
         lock.unlock()
         log.info("shutting down", ["running_jobs": n])
         if done { onStopped?() }
@@ -284,89 +304,31 @@ final class JobManager: @unchecked Sendable {
         return (e.info.uncleanStops ?? 0) > 0 && !e.info.state.isTerminal
     }
 
-    private func pumpLocked() {
+    func pumpLocked() {
+        if let slurm {
+            // Slurm is the queue: every queued job is submitted at once
+            while !stopping && !queue.isEmpty {
+                let id = queue.removeFirst()
+                guard let entry = jobs[id] else { continue }
+                running.insert(id)
+                slurm.launch(entry)
+            }
+            return
+        }
         while !stopping && running.count < config.maxJobs && !queue.isEmpty {
             if running.contains(where: isSuspect) { break }          // a suspect runs alone
             if isSuspect(queue[0]) && !running.isEmpty { break }    // it waits for the others
             let id = queue.removeFirst()
             guard let entry = jobs[id] else { continue }
             running.insert(id)
-            let thread = Thread { [self] in run(entry) }
+            let thread = Thread { [self] in runLocally(entry) }
             thread.name = "job-\(id)"
             thread.stackSize = 16 << 20
             thread.start()
         }
     }
 
-    private func run(_ entry: JobEntry) {
-        let id = entry.info.id
-        let now = Date().timeIntervalSince1970
-        entry.lock.lock()
-        entry.info.state = .running
-        entry.info.startedAt = now
-        entry.info.finishedAt = nil
-        entry.info.error = nil
-        entry.info.attempts = (entry.info.attempts ?? 0) + 1
-        let attempt = entry.info.attempts!
-        let info = entry.info
-        var e = JobEventMessage(job: id, kind: "state", time: now)
-        e.state = .running
-        e.step = info.lastCheckpointStep
-        broadcastLocked(entry, e)
-        entry.lock.unlock()
-        persist(info)
-        if attempt > 1 {
-            log.info("job resumed", ["job": id, "attempt": attempt, "from_step": info.lastCheckpointStep ?? 0])
-        } else {
-            log.info("job started", ["job": id, "kind": info.kind])
-        }
-
-        var backend = config.backend
-        if let b = entry.spec.backend, let choice = BackendChoice(rawValue: b) { backend = choice }
-        let context = JobContext(
-            jobID: id, jobDir: URL(fileURLWithPath: store.jobDir(id)), modelsDir: URL(fileURLWithPath: store.modelsDir),
-            backend: backend, deviceIndex: config.device,
-            shaderDir: config.shaderDir.isEmpty ? nil : URL(fileURLWithPath: config.shaderDir),
-            cpuThreads: config.cpuThreads == 0 ? nil : config.cpuThreads,
-            checkpointEvery: config.checkpointEvery, checkpointKeep: config.checkpointKeep,
-            progressEvery: config.progressEvery,
-            emit: { [self] ev in handle(ev, entry) },
-            isCancelled: { entry.lock.lock(); defer { entry.lock.unlock() }; return entry.cancelRequested },
-            shouldStop: { [self] in isStopping })
-        let started = Date()
-        var outcome: JobOutcome?
-        var failure: String?
-        do { outcome = try JobRunner.run(entry.spec, context: context) } catch let e as JobError {
-            failure = e.description
-        } catch {
-            failure = "\(error)"
-        }
-        entry.lock.lock()
-        entry.info.runSeconds = (entry.info.runSeconds ?? 0) + Date().timeIntervalSince(started)
-        entry.lock.unlock()
-        switch outcome {
-        case .succeeded(let r):
-            if let problem = deliverOut(entry) { finish(entry, state: .failed, error: problem, result: r) }
-            else { finish(entry, state: .succeeded, error: nil, result: r) }
-        case .cancelled: finish(entry, state: .cancelled, error: nil, result: nil)
-        case .interrupted:
-            entry.lock.lock()
-            entry.info.state = .queued
-            let snap = entry.info
-            entry.lock.unlock()
-            persist(snap)
-            log.info("job interrupted; it resumes from its checkpoint at next start", ["job": id, "checkpoint_step": snap.lastCheckpointStep])
-        case nil: finish(entry, state: .failed, error: failure ?? "unknown failure", result: nil)
-        }
-        lock.lock()
-        running.remove(id)
-        let idle = stopping && running.isEmpty
-        pumpLocked()
-        lock.unlock()
-        if idle { onStopped?() }
-    }
-
-    private func finish(_ entry: JobEntry, state: JobState, error: String?, result: JobResult?) {
+    func finish(_ entry: JobEntry, state: JobState, error: String?, result: JobResult?) {
         let now = Date().timeIntervalSince1970
         entry.lock.lock()
         entry.info.state = state
@@ -398,7 +360,8 @@ final class JobManager: @unchecked Sendable {
     }
 
     /// A runner event: update the job, log what matters, record it and send it to followers.
-    func handle(_ ev: JobEvent, _ entry: JobEntry) {
+    /// `record`: append it to the event log (false when it came from the log, written by a node).
+    func handle(_ ev: JobEvent, _ entry: JobEntry, record: Bool = true) {
         var m = JobEventMessage(job: entry.info.id, kind: ev.kind.rawValue, time: Date().timeIntervalSince1970)
         m.step = ev.step; m.total = ev.total; m.loss = ev.loss; m.lr = ev.lr
         m.stepsPerSecond = ev.stepsPerSecond; m.message = ev.message; m.metrics = ev.metrics; m.outputs = ev.outputs
@@ -438,7 +401,7 @@ final class JobManager: @unchecked Sendable {
         broadcastLocked(entry, m)
         let snap = entry.info
         entry.lock.unlock()
-        store.appendEvent(m)
+        if record { store.appendEvent(m) }
         if clearedSuspect { pump() }   // other jobs may run beside it now
         switch ev.kind {
         case .started: log.info("job running", ["job": snap.id, "backend": ev.message])
@@ -450,7 +413,7 @@ final class JobManager: @unchecked Sendable {
 
     /// Encoded once for every follower; a follower that reads slowly skips to the latest progress
     /// (Connection/OutputBuffer), so sending never blocks this job thread.
-    private func broadcastLocked(_ entry: JobEntry, _ e: JobEventMessage) {
+    func broadcastLocked(_ entry: JobEntry, _ e: JobEventMessage) {
         guard !entry.followers.isEmpty else { return }
         let line = Wire.line(Response.event(e))
         let progressOf = e.kind == "progress" ? e.job : nil
@@ -459,7 +422,7 @@ final class JobManager: @unchecked Sendable {
         }
     }
 
-    private func persist(_ info: JobInfo) {
+    func persist(_ info: JobInfo) {
         do { try store.save(info) } catch {
             log.error("cannot save job status", ["job": info.id, "error": "\(error)"])
         }

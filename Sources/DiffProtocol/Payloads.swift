@@ -48,6 +48,8 @@ public struct JobInfo: Codable, Equatable, Sendable {
     public var metrics: [String: Double]?
     public var jobDir: String?
     public var owner: UInt32?                // uid of the client that submitted it (nil: jobs from before owners)
+    public var slurmJob: String?             // executor = slurm: the Slurm job id (sbatch --parsable)
+    public var node: String?                 // executor = slurm: the compute node it runs (or last ran) on
 
     public init(id: String, kind: String, state: JobState) {
         self.id = id; self.kind = kind; self.state = state

@@ -29,7 +29,13 @@ flags beat the environment, which beats the file):
   --hello-timeout S        seconds a new connection has to say hello (default 10, 0 = no limit)
   --idle-timeout S         seconds without a request before a non-following connection is closed
                            (default 900, 0 = never)
+  --executor local|slurm   run jobs here, or submit each to Slurm with sbatch (default local)
+  --slurm-partition P, --slurm-gres G, --slurm-time T, --slurm-cpus N, --slurm-mem M,
+  --slurm-extra "ARGS"     sbatch settings when executor = slurm (see daemon.conf)
   --print-config           print the resolved configuration and exit
+
+diffusiond run-job --state-dir DIR --job ID [options]
+                           run one job of DIR in this process (what a Slurm batch script runs)
   --version, -h/--help
 
 examples:
@@ -39,6 +45,10 @@ examples:
 """
 
 let environment = ProcessInfo.processInfo.environment
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "run-job" {
+    // the batch script of a Slurm job (executor = slurm): run one job of the state directory here
+    exit(RunJobCommand.main(Array(CommandLine.arguments.dropFirst(2)), environment: environment))
+}
 do {
     switch try DaemonConfig.load(arguments: Array(CommandLine.arguments.dropFirst()), environment: environment) {
     case .help:

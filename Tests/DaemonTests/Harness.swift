@@ -43,6 +43,8 @@ final class DaemonProcess {
     let stateDir: String
     let logPath: String
     var extraArgs: [String]
+    /// variables set (or, with an empty value, removed) in the daemon's environment
+    var environment: [String: String] = [:]
     private(set) var process: Process?
     private var keepDir = false
 
@@ -63,6 +65,7 @@ final class DaemonProcess {
                        "--log-level", "debug"] + extraArgs
         var env = ProcessInfo.processInfo.environment
         env["DIFFUSIOND_CONFIG"] = "/dev/null"
+        for (k, v) in environment { env[k] = v.isEmpty ? nil : v }
         p.environment = env
         if !FileManager.default.fileExists(atPath: logPath) { _ = FileManager.default.createFile(atPath: logPath, contents: nil) }
         let log = try FileHandle(forWritingTo: URL(fileURLWithPath: logPath))
