@@ -21,7 +21,8 @@ run() {   # run LABEL ENABLES FILTER [extra env...]
     env VK_LAYER_ENABLES="$enables" "$@" "$SWIFT" test -c release --skip-build ${SWIFT_TEST_ARGS:-} --filter "$filter" >"$log" 2>&1
     local rc=$?
     local errors; errors="$(grep -cE 'Validation Error|SYNC-HAZARD' "$log")"
-    echo "vk-validate: $label: tests rc=$rc, $errors validation messages, $((SECONDS - start)) s"
+    local tests; tests="$(grep -oE "Test run with [0-9]+ tests?" "$log" | tail -n 1)"
+    echo "vk-validate: $label: ${tests:-no test summary}, rc=$rc, $errors validation messages, $((SECONDS - start)) s"
     grep -E 'Validation Error|SYNC-HAZARD' "$log" | sort | uniq -c | sort -rn | head -n 5
     LAST_RC=$rc LAST_ERRORS=$errors
     [ "$rc" = 0 ] || tail -n 40 "$log"

@@ -81,7 +81,9 @@ final class CommandStream: @unchecked Sendable {
         let r = reads.map(ObjectIdentifier.init), w = writes.map(ObjectIdentifier.init)
         let hazard = r.contains(where: unbarrieredWrites.contains) || w.contains(where: unbarrieredWrites.contains)
             || w.contains(where: unbarrieredReads.contains)
-        if hazard { barrier(f) }
+        // DIFFUSIOND_VK_PLANT_HAZARD=1 drops these barriers: the validation canary of
+        // scripts/vk-validate.sh (a read-after-write the layer must report); never set otherwise
+        if hazard && !Self.plantHazard { barrier(f) }
         unbarrieredReads.formUnion(r)
         unbarrieredWrites.formUnion(w)
         f.retained += reads
@@ -164,9 +166,7 @@ final class CommandStream: @unchecked Sendable {
         let bytes = count * 4
         let (f, stage, at) = try stagingRegion(bytes: bytes)
         track(f, reads: [src], writes: [])
-        // the copy below reads what earlier commands wrote (DIFFUSIOND_VK_PLANT_HAZARD=1 drops
-        // this barrier: the validation canary of scripts/vk-validate.sh, never set otherwise)
-        if !Self.plantHazard { barrier(f) }
+        barrier(f)   // the copy below reads what earlier commands wrote
         var region = VkBufferCopy(srcOffset: VkDeviceSize(offset * 4), dstOffset: VkDeviceSize(at), size: VkDeviceSize(bytes))
         device.fn.cmdCopyBuffer(f.commandBuffer, src.buffer, stage.buffer, 1, &region)
         barrier(f, dstHost: true)
