@@ -8,7 +8,7 @@ BUILD_DIR  ?= .build
 APT_PKGS   := libvulkan-dev glslang-tools mesa-vulkan-drivers
 DEMO_DIR   ?= demo-out
 
-.PHONY: all deps build test demo bench clean help slurm-up
+.PHONY: all deps build test validate demo bench clean help slurm-up
 
 all: build
 
@@ -52,6 +52,13 @@ slurm-up:
 test: deps slurm-up
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
+
+# The Vulkan tests under VK_LAYER_KHRONOS_validation (needs vulkan-validationlayers; see
+# scripts/vk-validate.sh). Reuses the test build.
+validate:
+	@$(MAKE) deps APT_PKGS="$(APT_PKGS) vulkan-validationlayers"
+	$(SWIFT) build -c release --build-tests
+	SWIFT=$(SWIFT) bash scripts/vk-validate.sh
 
 demo: build
 	@DEMO_DIR=$(DEMO_DIR) BIN=$$($(SWIFT) build -c release --show-bin-path) bash scripts/demo.sh

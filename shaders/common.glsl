@@ -37,16 +37,53 @@ uvec4 philox4x32_10(uvec4 c, uvec2 k) {
     return c;
 }
 
-// Uniform in (0, 1) from the top 24 bits of a raw word (exact, never 0 or 1).
+// Uniform strictly inside (0, 1) from the top 23 bits of a raw word: k + 0.5 with k < 2^23 is
+// exact, so the result lies in [2^-24, 1 - 2^-24] (Philox.uniform).
 float philoxUniform(uint w) {
-    return (float(w >> 8) + 0.5) * (1.0 / 16777216.0);
+    return (float(w >> 9) + 0.5) * (1.0 / 8388608.0);
 }
 
-// Box–Muller pair from two raw words: (r cos θ, r sin θ).
+// Driver-independent math (PortableMath.swift has the same formulas and bit patterns). Vulkan
+// makes OpFAdd/OpFSub/OpFMul correctly rounded; `precise` forbids fma contraction, so these are
+// the CPU's floats on every conforming driver. Vulkan bounds sin/cos only on [-pi, pi] (absolute
+// 2^-11) and log only to an absolute 2^-21 on [0.5, 2]: neither is used where it matters.
+
+// (sin x, cos x): Cody-Waite reduction by pi/2 in three parts (exact for |x| <= 12,800), Cephes
+// polynomials on |r| <= pi/4, quadrant k mod 4 (PortableMath.sinCos).
+vec2 portableSinCos(float x) {
+    precise float k = roundEven(x * uintBitsToFloat(0x3F22F983u));
+    precise float r = ((x - k * uintBitsToFloat(0x3FC90000u)) - k * uintBitsToFloat(0x39FDA000u))
+                      - k * uintBitsToFloat(0x33A22169u);
+    precise float z = r * r;
+    precise float s = ((uintBitsToFloat(0xB94CA1F9u) * z + uintBitsToFloat(0x3C08839Eu)) * z
+                       + uintBitsToFloat(0xBE2AAAA3u)) * z * r + r;
+    precise float c = ((uintBitsToFloat(0x37CCF5CEu) * z + uintBitsToFloat(0xBAB6061Au)) * z
+                       + uintBitsToFloat(0x3D2AAAA5u)) * z * z - 0.5 * z + 1.0;
+    int q = int(k) & 3;
+    if (q == 0) return vec2(s, c);
+    if (q == 1) return vec2(c, -s);
+    if (q == 2) return vec2(-s, -c);
+    return vec2(-c, s);
+}
+
+// ln u for u in (0, 1), never >= 0 (PortableMath.safeLog): near 1 the series
+// -(d + d^2/2 + d^3/3 + d^4/4), d = 1 - u exact; elsewhere the driver's log clamped to <= -d.
+float safeLog(float u) {
+    precise float d = 1.0 - u;
+    if (d < (1.0 / 64.0)) {
+        precise float s = -(d * (1.0 + d * (0.5 + d * (uintBitsToFloat(0x3EAAAAABu) + d * 0.25))));
+        return s;
+    }
+    return min(log(u), -d);
+}
+
+// Box-Muller pair from two raw words: (r cos theta, r sin theta).
 vec2 boxMuller(uint wa, uint wb) {
-    float r = sqrt(-2.0 * log(philoxUniform(wa)));
-    float theta = 6.2831853071795864 * philoxUniform(wb);
-    return vec2(r * cos(theta), r * sin(theta));
+    float r = sqrt(-2.0 * safeLog(philoxUniform(wa)));
+    precise float theta = uintBitsToFloat(0x40C90FDBu) * philoxUniform(wb);
+    vec2 sc = portableSinCos(theta);
+    precise vec2 z = vec2(r * sc.y, r * sc.x);
+    return z;
 }
 
 #endif

@@ -88,7 +88,8 @@ enum TrainJob {
         try log.flush(sync: true)
 
         // the EMA weights become the named model
-        let ema = backend.read(trainer.ema)
+        try backend.synchronize()
+        let ema = try backend.read(trainer.ema)
         let finalLoss = log.recentLosses.reduce(0, +) / Double(max(log.recentLosses.count, 1))
         var stored = s
         stored.config = config

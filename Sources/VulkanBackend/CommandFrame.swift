@@ -68,7 +68,7 @@ final class CommandFrame: @unchecked Sendable {
 
     deinit {
         let fn = device.fn, dev = device.device
-        if inFlight { var f: VkFence? = fence; _ = fn.waitForFences(dev, 1, &f, VkBool32(VK_TRUE), UInt64.max) }
+        if inFlight { var f: VkFence? = fence; _ = fn.waitForFences(dev, 1, &f, VkBool32(VK_TRUE), device.fenceTimeoutNanoseconds) }
         fn.destroyDescriptorPool(dev, descriptorPool, nil)
         fn.destroyFence(dev, fence, nil)
         fn.destroyCommandPool(dev, commandPool, nil)
@@ -115,7 +115,14 @@ final class CommandFrame: @unchecked Sendable {
         let fn = device.fn, dev = device.device
         var f: VkFence? = fence
         inFlight = false
-        try check(fn.waitForFences(dev, 1, &f, VkBool32(VK_TRUE), UInt64.max), "vkWaitForFences")
+        let r = fn.waitForFences(dev, 1, &f, VkBool32(VK_TRUE), device.fenceTimeoutNanoseconds)
+        if r == VK_TIMEOUT {
+            // no driver timeout fired: treat a submission that never completes as a lost device
+            let seconds = Double(device.fenceTimeoutNanoseconds) / 1e9
+            throw VulkanError.deviceError(call: "vkWaitForFences (no completion within \(seconds) s)",
+                                          result: VulkanResultNames.deviceLost)
+        }
+        try check(r, "vkWaitForFences")
         try check(fn.resetFences(dev, 1, &f), "vkResetFences")
     }
 

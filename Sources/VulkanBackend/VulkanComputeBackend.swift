@@ -26,8 +26,10 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
     /// Per-workgroup partial sums of the two-pass reductions.
     let partials: RawBuffer
     let lock = NSLock()
-    /// The first device error of a recorded op; thrown by the next `synchronize()`.
+    /// The first device error; from then on every `read` and `synchronize()` throws it.
     var failure: VulkanError?
+    /// Time-embedding frequencies per `half` (see `frequencyTable`).
+    var frequencyTables: [Int: RawBuffer] = [:]
 
     /// The device in use.
     public let deviceDescription: VulkanDeviceDescription
@@ -63,11 +65,18 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
         var maxInvocations = limits.maxComputeWorkGroupInvocations
         if let cap = options.maxWorkgroupInvocations { maxInvocations = min(maxInvocations, UInt32(max(cap, 64))) }
         groupSize = Kernels.groupSize(maxInvocations: maxInvocations, maxSizeX: limits.maxComputeWorkGroupSize.0)
-        tiling = MatmulTiling.forDevice(type: chosen.type, kernel: options.matmulKernel, maxInvocations: maxInvocations)
+        // DIFFUSIOND_MATMUL_KERNEL=tiled|direct overrides `.auto` (the validation run forces the
+        // tiled kernel a GPU would pick, on lavapipe)
+        var kernel = options.matmulKernel
+        if kernel == .auto, let forced = ProcessInfo.processInfo.environment["DIFFUSIOND_MATMUL_KERNEL"].flatMap(MatmulKernel.init) {
+            kernel = forced
+        }
+        tiling = MatmulTiling.forDevice(type: chosen.type, kernel: kernel, maxInvocations: maxInvocations)
         let variants = Kernels.all(direct: tiling.direct)
         let spirv = try compiler.compileAll(variants)
 
-        device = try VulkanDevice(instance: instance, physical: physical[chosen.index], description: chosen)
+        device = try VulkanDevice(instance: instance, physical: physical[chosen.index], description: chosen,
+                                  fenceTimeoutSeconds: options.fenceTimeoutSeconds)
         deviceDescription = chosen
         var specs: [ShaderVariant: [UInt32]] = [:]
         for variant in variants where variant.file == "matmul" { specs[variant] = tiling.specialization }
@@ -105,7 +114,7 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
     public var info: BackendInfo {
         let d = deviceDescription
         return BackendInfo(kind: "vulkan", deviceName: d.name, deviceType: d.type,
-                           detail: "Vulkan \(d.apiVersion), driver \(d.driver); matmul \(tiling.direct ? "direct" : "tiled") \(tiling.tileM)x\(tiling.tileN); \(compiler.stateDescription)")
+                           detail: "Vulkan \(d.apiVersion), driver \(d.driver); uuid \(d.uuid ?? "n/a"); queue family \(device.queueFamily)\(device.dedicatedCompute ? " (compute-only)" : ""); matmul \(tiling.direct ? "direct" : "tiled") \(tiling.tileM)x\(tiling.tileN); \(compiler.stateDescription)")
     }
 
     // MARK: helpers
@@ -123,12 +132,22 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
         return (UInt32(min(g, Int(Kernels.maxGroups))), 1, 1)
     }
 
-    /// Runs `body` under the lock; a device error is kept for the next `synchronize()`.
-    func record(_ body: () throws -> Void) {
+    /// Runs `body` under the lock; a device error is kept (named after the device) and thrown
+    /// by every later `read` / `synchronize()`. Returns false when it failed or had failed.
+    @discardableResult
+    func record(_ body: () throws -> Void) -> Bool {
         lock.lock(); defer { lock.unlock() }
-        guard failure == nil else { return }
-        do { try body() } catch let error as VulkanError { failure = error } catch {
-            failure = .deviceError(call: "\(error)", result: -13)
+        guard failure == nil else { return false }
+        do { try body(); return true } catch { failure = named(error); return false }
+    }
+
+    /// The error a job reports: device-call failures carry the device's name.
+    func named(_ error: Error) -> VulkanError {
+        switch error as? VulkanError {
+        case let .deviceError(call, result)?:
+            return .deviceFailed(device: deviceDescription.name, call: call, result: result)
+        case let other?: return other
+        case nil: return .deviceFailed(device: deviceDescription.name, call: "\(error)", result: -13)
         }
     }
 
@@ -141,6 +160,7 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
 
     public func makeBuffer(count: Int) throws -> DeviceBuffer {
         precondition(count >= 0, "vulkan makeBuffer: negative count \(count)")
+        if let failure = deviceFailure { throw failure }
         guard count * 4 <= device.maxStorageBytes else {
             throw VulkanError.bufferTooLarge(count: count, maxFloats: device.maxStorageBytes / 4)
         }
@@ -156,18 +176,23 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
         record { try stream.upload(values, to: b.raw, offset: b.offset) }
     }
 
-    /// Device → host copy; waits for all recorded work. After a device error it returns NaNs
-    /// (and `synchronize()` throws the error).
-    public func read(_ view: BufferView) -> [Float] {
+    /// Device → host copy; waits for all recorded work. Throws the device error when this or
+    /// any earlier op failed: no value read after an error is ever returned.
+    public func read(_ view: BufferView) throws -> [Float] {
         let b = binding(view, "read")
-        var out: [Float]?
+        var out: [Float] = []
         record { out = try stream.download(b.raw, offset: b.offset, count: view.count) }
-        return out ?? [Float](repeating: .nan, count: view.count)
+        lock.lock(); defer { lock.unlock() }
+        if let failure { throw failure }
+        return out
     }
 
     public func synchronize() throws {
+        record { try stream.flush() }
         lock.lock(); defer { lock.unlock() }
         if let failure { throw failure }
-        do { try stream.flush() } catch let error as VulkanError { failure = error; throw error }
     }
+
+    /// The device error that made this backend unusable, if any.
+    public var deviceFailure: VulkanError? { lock.lock(); defer { lock.unlock() }; return failure }
 }

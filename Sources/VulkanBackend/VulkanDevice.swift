@@ -10,11 +10,17 @@ final class VulkanDevice: @unchecked Sendable {
     let device: VkDevice
     let queue: VkQueue
     let queueFamily: UInt32
+    /// The family has compute but not graphics (a dedicated compute queue).
+    let dedicatedCompute: Bool
     let fn: DeviceFunctions
     let memoryProperties: VkPhysicalDeviceMemoryProperties
     let limits: VkPhysicalDeviceLimits
+    /// vkWaitForFences timeout (VulkanOptions.fenceTimeoutSeconds).
+    let fenceTimeoutNanoseconds: UInt64
 
-    init(instance: VulkanInstance, physical: VkPhysicalDevice, description: VulkanDeviceDescription) throws {
+    init(instance: VulkanInstance, physical: VkPhysicalDevice, description: VulkanDeviceDescription,
+         fenceTimeoutSeconds: Double) throws {
+        fenceTimeoutNanoseconds = UInt64(max(0.001, min(fenceTimeoutSeconds, 1e9)) * 1e9)
         self.instance = instance
         self.physical = physical
         self.description = description
@@ -22,6 +28,7 @@ final class VulkanDevice: @unchecked Sendable {
             throw VulkanError.noComputeDevice(devices: [description.description])
         }
         queueFamily = family
+        dedicatedCompute = instance.isComputeOnly(physical, family: family)
         limits = instance.properties(physical).limits
         var mem = VkPhysicalDeviceMemoryProperties()
         instance.fn.getPhysicalDeviceMemoryProperties(physical, &mem)
@@ -116,6 +123,9 @@ final class RawBuffer: @unchecked Sendable {
         let r = fn.allocateMemory(dev, &alloc, nil, &mem)
         guard r == VK_SUCCESS, let mem else {
             fn.destroyBuffer(dev, buf, nil)
+            if r.rawValue == VulkanResultNames.outOfDeviceMemory {
+                throw VulkanError.outOfDeviceMemory(device: device.description.name, bytes: Int(req.size))
+            }
             throw VulkanError.deviceError(call: "vkAllocateMemory", result: r.rawValue)
         }
         let bound = fn.bindBufferMemory(dev, buf, mem, 0)

@@ -14,6 +14,8 @@ public enum VulkanError: Error, CustomStringConvertible, Equatable, Sendable {
     case noComputeDevice(devices: [String])
     /// `deviceIndex` does not name an enumerated device.
     case deviceIndexOutOfRange(index: Int, count: Int)
+    /// No device has the UUID given in `device =` / deviceUUID.
+    case deviceNotFound(selector: String, devices: [String])
     /// The only usable device is a CPU implementation (lavapipe) and allowCPUDevice is false.
     case cpuDeviceOnly(name: String)
     /// The device supports only Vulkan 1.0; the shaders target Vulkan 1.1.
@@ -30,6 +32,12 @@ public enum VulkanError: Error, CustomStringConvertible, Equatable, Sendable {
     case deviceError(call: String, result: Int32)
     /// A buffer larger than the device can bind as one storage buffer.
     case bufferTooLarge(count: Int, maxFloats: Int)
+    /// A Vulkan call failed on a working device (device lost, fence timeout, out of device
+    /// memory, map failed). The backend is unusable from then on: every later read and
+    /// synchronize throws this same error, and the job fails with it.
+    case deviceFailed(device: String, call: String, result: Int32)
+    /// Device-local memory ran out (VK_ERROR_OUT_OF_DEVICE_MEMORY on vkAllocateMemory).
+    case outOfDeviceMemory(device: String, bytes: Int)
 
     public var description: String {
         switch self {
@@ -48,6 +56,8 @@ public enum VulkanError: Error, CustomStringConvertible, Equatable, Sendable {
                 : "vulkan: no device with a compute queue (seen: \(devices.joined(separator: ", ")))"
         case let .deviceIndexOutOfRange(index, count):
             return "vulkan: device index \(index) does not exist (\(count) device(s), numbered from 0)"
+        case let .deviceNotFound(selector, devices):
+            return "vulkan: no device with UUID \(selector) (seen: \(devices.isEmpty ? "none" : devices.joined(separator: ", ")))"
         case let .cpuDeviceOnly(name):
             return "vulkan: only a CPU-type device (\(name)) is available; it is slower than the CPU backend and is used only with backend = vulkan"
         case let .deviceTooOld(name, version):
@@ -62,6 +72,12 @@ public enum VulkanError: Error, CustomStringConvertible, Equatable, Sendable {
             return "vulkan: shader \(file) failed to compile:\n\(message)"
         case let .deviceError(call, result):
             return "vulkan: \(call) failed: \(VulkanResultNames.name(result))"
+        case let .deviceFailed(device, call, result):
+            let hint = result == VulkanResultNames.deviceLost
+                ? " (the driver reset or lost the device; results since the last synchronize are discarded)" : ""
+            return "vulkan: device \(device): \(call) failed: \(VulkanResultNames.name(result))\(hint)"
+        case let .outOfDeviceMemory(device, bytes):
+            return "vulkan: device \(device) is out of device memory (allocating \(bytes) bytes); use a smaller batch or model, or backend = cpu"
         case let .bufferTooLarge(count, maxFloats):
             return "vulkan: a buffer of \(count) floats exceeds the device's storage-buffer limit of \(maxFloats) floats"
         }
@@ -71,6 +87,8 @@ public enum VulkanError: Error, CustomStringConvertible, Equatable, Sendable {
 /// Names of the VkResult codes that show up in practice.
 enum VulkanResultNames {
     static let incompatibleDriver: Int32 = -9
+    static let deviceLost: Int32 = -4
+    static let outOfDeviceMemory: Int32 = -2
     static func name(_ r: Int32) -> String {
         switch r {
         case 0: return "VK_SUCCESS"

@@ -70,15 +70,57 @@ final class VulkanInstance: @unchecked Sendable {
         return p
     }
 
-    /// Index of the first queue family with compute, if any.
+    /// The queue family for compute: a dedicated one (compute without graphics: an async-compute
+    /// queue on most GPUs) when present, else the first with compute; nil when there is none.
     func computeQueueFamily(_ pd: VkPhysicalDevice) -> UInt32? {
         var count: UInt32 = 0
         fn.getPhysicalDeviceQueueFamilyProperties(pd, &count, nil)
         var families = [VkQueueFamilyProperties](repeating: VkQueueFamilyProperties(), count: Int(count))
         fn.getPhysicalDeviceQueueFamilyProperties(pd, &count, &families)
-        let computeBit = VK_QUEUE_COMPUTE_BIT.rawValue
-        return families.prefix(Int(count)).firstIndex { $0.queueFlags & computeBit != 0 && $0.queueCount > 0 }
-            .map { UInt32($0) }
+        return Self.pickComputeFamily(families.prefix(Int(count)).map { ($0.queueFlags, $0.queueCount) }).map { UInt32($0) }
+    }
+
+    /// Whether queue family `family` has compute without graphics.
+    func isComputeOnly(_ pd: VkPhysicalDevice, family: UInt32) -> Bool {
+        var count: UInt32 = 0
+        fn.getPhysicalDeviceQueueFamilyProperties(pd, &count, nil)
+        var families = [VkQueueFamilyProperties](repeating: VkQueueFamilyProperties(), count: Int(count))
+        fn.getPhysicalDeviceQueueFamilyProperties(pd, &count, &families)
+        guard Int(family) < Int(count) else { return false }
+        return families[Int(family)].queueFlags & VK_QUEUE_GRAPHICS_BIT.rawValue == 0
+    }
+
+    /// The choice of `computeQueueFamily` over (flags, queue count) per family.
+    static func pickComputeFamily(_ families: [(flags: UInt32, count: UInt32)]) -> Int? {
+        let compute = VK_QUEUE_COMPUTE_BIT.rawValue, graphics = VK_QUEUE_GRAPHICS_BIT.rawValue
+        let usable = families.indices.filter { families[$0].flags & compute != 0 && families[$0].count > 0 }
+        return usable.first { families[$0].flags & graphics == 0 } ?? usable.first
+    }
+
+    /// The device UUID (VkPhysicalDeviceIDProperties, Vulkan 1.1) as 8-4-4-4-12 hex, or nil.
+    func deviceUUID(_ pd: VkPhysicalDevice) -> String? {
+        guard apiVersion >= VulkanVersion.make(1, 1), properties(pd).apiVersion >= VulkanVersion.make(1, 1),
+              let getProps2 = fn.getPhysicalDeviceProperties2 else { return nil }
+        var idProps = VkPhysicalDeviceIDProperties()
+        idProps.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES
+        withUnsafeMutablePointer(to: &idProps) { ip in
+            var p2 = VkPhysicalDeviceProperties2()
+            p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
+            p2.pNext = UnsafeMutableRawPointer(ip)
+            getProps2(pd, &p2)
+        }
+        let bytes = withUnsafeBytes(of: idProps.deviceUUID) { Array($0) }
+        return Self.uuidString(bytes)
+    }
+
+    static func uuidString(_ bytes: [UInt8]) -> String {
+        let hex = bytes.map { String(format: "%02x", $0) }.joined()
+        var out = ""
+        for (i, c) in hex.enumerated() {
+            if [8, 12, 16, 20].contains(i) { out.append("-") }
+            out.append(c)
+        }
+        return out
     }
 
     static func typeName(_ t: VkPhysicalDeviceType) -> String {
@@ -115,13 +157,24 @@ final class VulkanInstance: @unchecked Sendable {
         return VulkanDeviceDescription(index: index, name: cString(props.deviceName),
                                        type: Self.typeName(props.deviceType),
                                        apiVersion: VulkanVersion.string(props.apiVersion),
-                                       driver: driver, hasComputeQueue: computeQueueFamily(pd) != nil)
+                                       driver: driver, hasComputeQueue: computeQueueFamily(pd) != nil,
+                                       uuid: deviceUUID(pd), queueFamily: computeQueueFamily(pd).map { Int($0) })
     }
+
+    /// A UUID compared without dashes and case.
+    static func normalizedUUID(_ s: String) -> String { s.lowercased().filter { $0 != "-" } }
 
     /// The device `options` select, or the reason there is none.
     func choose(_ devices: [VulkanDeviceDescription], options: VulkanOptions) throws -> VulkanDeviceDescription {
         let chosen: VulkanDeviceDescription
-        if let index = options.deviceIndex {
+        if let uuid = options.deviceUUID {
+            let want = Self.normalizedUUID(uuid)
+            guard let match = devices.first(where: { $0.uuid.map(Self.normalizedUUID) == want }) else {
+                throw VulkanError.deviceNotFound(selector: uuid, devices: devices.map { $0.description })
+            }
+            guard match.hasComputeQueue else { throw VulkanError.noComputeDevice(devices: [match.description]) }
+            chosen = match
+        } else if let index = options.deviceIndex {
             guard index >= 0, index < devices.count else {
                 throw VulkanError.deviceIndexOutOfRange(index: index, count: devices.count)
             }

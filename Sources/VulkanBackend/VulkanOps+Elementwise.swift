@@ -79,9 +79,24 @@ extension VulkanComputeBackend {
         precondition(dim % 2 == 0, "vulkan timeEmbedding: dim \(dim) is odd")
         precondition(t.count >= batch && out.count >= batch * dim,
                      "vulkan timeEmbedding: batch=\(batch) dim=\(dim) exceed t=\(t.count) out=\(out.count)")
-        let bs = [binding(t, "timeEmbedding"), binding(out, "timeEmbedding")]
-        record { try stream.dispatch(Kernels.timeEmbedding, bs, outputs: 1,
-                                     params: [u32(batch, "batch"), u32(dim / 2, "half"), scale.bitPattern], groups: groups(batch * dim / 2)) }
+        let half = dim / 2
+        guard half > 0, batch > 0 else { return }
+        let tb = binding(t, "timeEmbedding"), ob = binding(out, "timeEmbedding")
+        record {
+            let freq = try frequencyTable(half: half)
+            try stream.dispatch(Kernels.timeEmbedding, [tb, Binding(raw: freq, offset: 0), ob], outputs: 1,
+                                params: [u32(batch, "batch"), u32(half, "half"), scale.bitPattern], groups: groups(batch * half))
+        }
+    }
+
+    /// The `half` frequencies of the time embedding (ReferenceMath.timeFrequency, the CPU's
+    /// floats), uploaded once per size. Called under the lock.
+    func frequencyTable(half: Int) throws -> RawBuffer {
+        if let table = frequencyTables[half] { return table }
+        let table = try RawBuffer(device: device, bytes: half * 4, hostVisible: false)
+        try stream.upload((0..<half).map { ReferenceMath.timeFrequency($0, half: half) }, to: table, offset: 0)
+        frequencyTables[half] = table
+        return table
     }
 
     // labels (B), table (V, E), out (B, E)

@@ -7,6 +7,9 @@ public struct VulkanOptions: Sendable {
     /// Index into the enumerated physical devices; nil picks the best (discrete > integrated >
     /// virtual > CPU).
     public var deviceIndex: Int?
+    /// The device's UUID (as `diffctl info` shows it, dashes optional); stable across reboots
+    /// and enumeration order on multi-GPU nodes. Takes precedence over `deviceIndex`.
+    public var deviceUUID: String?
     /// Accept a CPU-type device (Mesa lavapipe). `auto` leaves it false, `vulkan` sets it true.
     public var allowCPUDevice: Bool
     /// Directory holding the `.comp` shaders; nil searches (see `ShaderLocator`).
@@ -21,6 +24,11 @@ public struct VulkanOptions: Sendable {
     /// Caps invocations per workgroup below the device's limit (tests use 128, the smallest
     /// limit Vulkan allows, to check the small-workgroup shapes on any device); nil = no cap.
     public var maxWorkgroupInvocations: Int?
+    /// Longest wait for one submission. A driver usually resets a hung GPU after a few seconds
+    /// (VK_ERROR_DEVICE_LOST); without such a timeout a hang would block the job forever, so a
+    /// wait that exceeds this becomes a device-lost error. One submission holds at most 1,024
+    /// dispatches (milliseconds on a GPU, well under a minute on lavapipe).
+    public var fenceTimeoutSeconds: Double = 120
 
     public init(libraryPath: String = "libvulkan.so.1", deviceIndex: Int? = nil, allowCPUDevice: Bool = false,
                 shaderDir: URL? = nil, cacheDir: URL? = nil, glslangPath: String? = nil, matmulKernel: MatmulKernel = .auto,
@@ -52,9 +60,21 @@ public struct VulkanDeviceDescription: Codable, Equatable, Sendable, CustomStrin
     /// driver name and version, e.g. "llvmpipe (Mesa 22.3.6)" or the raw driver version
     public var driver: String
     public var hasComputeQueue: Bool
+    /// VkPhysicalDeviceIDProperties.deviceUUID (8-4-4-4-12 hex); nil before Vulkan 1.1.
+    public var uuid: String?
+    /// The queue family the backend uses on this device (a compute-only one when present).
+    public var queueFamily: Int?
+
+    public init(index: Int, name: String, type: String, apiVersion: String, driver: String, hasComputeQueue: Bool,
+                uuid: String? = nil, queueFamily: Int? = nil) {
+        self.index = index; self.name = name; self.type = type; self.apiVersion = apiVersion; self.driver = driver
+        self.hasComputeQueue = hasComputeQueue; self.uuid = uuid; self.queueFamily = queueFamily
+    }
 
     public var description: String {
-        "#\(index) \(name) [\(type), Vulkan \(apiVersion), driver \(driver)\(hasComputeQueue ? "" : ", no compute queue")]"
+        let id = uuid.map { ", uuid \($0)" } ?? ""
+        let queue = queueFamily.map { ", queue family \($0)" } ?? ""
+        return "#\(index) \(name) [\(type), Vulkan \(apiVersion), driver \(driver)\(id)\(queue)\(hasComputeQueue ? "" : ", no compute queue")]"
     }
 }
 

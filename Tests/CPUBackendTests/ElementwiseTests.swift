@@ -16,7 +16,7 @@ private func compareOp(_ name: String, inputs: [[Float]], abs: Float = 1e-6, rel
         op(be, views)
         try be.synchronize()
         for v in views { #expect(guardsIntact(be, v), "\(name): wrote outside a view") }
-        return views.map { be.read($0) }
+        return views.map { be.cpuRead($0) }
     }
     let want = try run(ReferenceBackend())
     for be in simdBackends {
@@ -169,17 +169,17 @@ func adamwHandComputed(_ reference: Bool) throws {
         // p = (1 − 0.1·(1 + 0.01·1), −2 − 0.1·(1 + 0.01·(−2))) = (0.899, −2.098)
         be.sumOfSquares(BufferView(g), out: BufferView(n2))
         be.adamwStep(params: BufferView(p), grads: BufferView(g), m: BufferView(m), v: BufferView(v), gradNormSquared: BufferView(n2), hyper: h)
-        expectClose(be.read(BufferView(p)), [0.899, -2.098], abs: 1e-6, rel: 1e-6, "\(type(of: be)) p after step 1")
-        expectClose(be.read(BufferView(m)), [0.15, 0.2], abs: 1e-7, rel: 1e-6, "\(type(of: be)) m after step 1")
-        expectClose(be.read(BufferView(v)), [0.00225, 0.004], abs: 1e-9, rel: 5e-5, "\(type(of: be)) v after step 1")
+        expectClose(be.cpuRead(BufferView(p)), [0.899, -2.098], abs: 1e-6, rel: 1e-6, "\(type(of: be)) p after step 1")
+        expectClose(be.cpuRead(BufferView(m)), [0.15, 0.2], abs: 1e-7, rel: 1e-6, "\(type(of: be)) m after step 1")
+        expectClose(be.cpuRead(BufferView(v)), [0.00225, 0.004], abs: 1e-9, rel: 5e-5, "\(type(of: be)) v after step 1")
         // step 2: g = (−1, 0.5), ‖g‖ ≈ 1.118 < 2.5, no clipping
         // m = (0.035, 0.23), v = (0.00324775, 0.004246), bias corrections 0.19 and 0.001999
         be.write([-1, 0.5], to: BufferView(g))
         be.sumOfSquares(BufferView(g), out: BufferView(n2))
         h.step = 2
         be.adamwStep(params: BufferView(p), grads: BufferView(g), m: BufferView(m), v: BufferView(v), gradNormSquared: BufferView(n2), hyper: h)
-        expectClose(be.read(BufferView(m)), [0.035, 0.23], abs: 1e-7, rel: 1e-6, "\(type(of: be)) m after step 2")
-        expectClose(be.read(BufferView(v)), [0.00324775, 0.004246], abs: 1e-9, rel: 5e-5, "\(type(of: be)) v after step 2")
-        expectClose(be.read(BufferView(p)), [0.88364895, -2.17896175], abs: 1e-6, rel: 1e-6, "\(type(of: be)) p after step 2")
+        expectClose(be.cpuRead(BufferView(m)), [0.035, 0.23], abs: 1e-7, rel: 1e-6, "\(type(of: be)) m after step 2")
+        expectClose(be.cpuRead(BufferView(v)), [0.00324775, 0.004246], abs: 1e-9, rel: 5e-5, "\(type(of: be)) v after step 2")
+        expectClose(be.cpuRead(BufferView(p)), [0.88364895, -2.17896175], abs: 1e-6, rel: 1e-6, "\(type(of: be)) p after step 2")
     }
 }

@@ -16,7 +16,7 @@ func timeEmbeddingMatches(_ dim: Int) throws {
             let rt = try ref.makeBuffer(t), rout = try ref.makeBuffer(count: batch * dim)
             ref.timeEmbedding(t: BufferView(rt), out: BufferView(rout), batch: batch, dim: dim, scale: scale)
             // arguments up to 1e6 (scale 1000): beyond 8192 the kernel falls back to sinf/cosf
-            expectClose(be.read(out), ref.read(BufferView(rout)), abs: 2e-6, rel: 0,
+            expectClose(be.cpuRead(out), ref.read(BufferView(rout)), abs: 2e-6, rel: 0,
                         "timeEmbedding dim=\(dim) batch=\(batch) scale=\(scale) threads=\(be.threads)")
             #expect(guardsIntact(be, out))
         }
@@ -37,7 +37,7 @@ func embeddingsMatch() throws {
         be.embeddingBackward(labels: l, dOut: d, dTable: BufferView(dt), batch: batch, dim: dim)
         be.embeddingBackward(labels: l, dOut: d, dTable: BufferView(dt), batch: batch, dim: dim)
         #expect(guardsIntact(be, out))
-        return (be.read(out), be.read(BufferView(dt)))
+        return (be.cpuRead(out), be.cpuRead(BufferView(dt)))
     }
     let want = try run(ReferenceBackend())
     for be in simdBackends {

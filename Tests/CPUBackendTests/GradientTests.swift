@@ -10,7 +10,7 @@ private func allBackends() -> [Backend] { [ReferenceBackend()] + simdBackends }
 
 /// Central difference of `loss` with respect to element i of `view` (restored afterwards).
 private func centralDifference(_ be: Backend, _ view: BufferView, _ i: Int, h: Float, _ loss: () -> Double) -> Double {
-    var values = be.read(view)
+    var values = be.cpuRead(view)
     let x0 = values[i]
     values[i] = x0 + h; be.write(values, to: view)
     let up = loss()
@@ -33,12 +33,12 @@ func linearGradientFD() throws {
         let dW = try be.makeBuffer(count: outF * inF), db = try be.makeBuffer(count: outF)
         func loss() -> Double {
             be.linearForward(x: BufferView(x), weight: BufferView(w), bias: BufferView(b), y: BufferView(y), batch: batch, inFeatures: inF, outFeatures: outF)
-            return dot(be.read(BufferView(y)), g)
+            return dot(be.cpuRead(BufferView(y)), g)
         }
         be.linearBackward(x: BufferView(x), weight: BufferView(w), dy: BufferView(dy), dx: BufferView(dx), dWeight: BufferView(dW), dBias: BufferView(db),
                           batch: batch, inFeatures: inF, outFeatures: outF)
         for (name, param, grad) in [("dx", x, dx), ("dW", w, dW), ("dBias", b, db)] {
-            let analytic = be.read(BufferView(grad))
+            let analytic = be.cpuRead(BufferView(grad))
             for i in 0..<param.count {
                 let fd = centralDifference(be, BufferView(param), i, h: 1e-2, loss)
                 #expect(Swift.abs(fd - Double(analytic[i])) <= 1e-3 + 1e-3 * Swift.abs(fd),
@@ -58,10 +58,10 @@ func activationGradientFD(_ act: Activation) throws {
         let x = try be.makeBuffer(xs), y = try be.makeBuffer(count: n), dy = try be.makeBuffer(g), dx = try be.makeBuffer(count: n)
         func loss() -> Double {
             be.activationForward(act, x: BufferView(x), y: BufferView(y))
-            return dot(be.read(BufferView(y)), g)
+            return dot(be.cpuRead(BufferView(y)), g)
         }
         be.activationBackward(act, x: BufferView(x), dy: BufferView(dy), dx: BufferView(dx))
-        let analytic = be.read(BufferView(dx))
+        let analytic = be.cpuRead(BufferView(dx))
         for i in 0..<n {
             let fd = centralDifference(be, BufferView(x), i, h: 1e-2, loss)
             #expect(Swift.abs(fd - Double(analytic[i])) <= 2e-3 + 1e-3 * Swift.abs(fd),
@@ -69,7 +69,7 @@ func activationGradientFD(_ act: Activation) throws {
         }
         // backward overwrites dx: a second call gives the same values
         be.activationBackward(act, x: BufferView(x), dy: BufferView(dy), dx: BufferView(dx))
-        #expect(be.read(BufferView(dx)) == analytic, "\(type(of: be)) \(act) backward must overwrite dx")
+        #expect(be.cpuRead(BufferView(dx)) == analytic, "\(type(of: be)) \(act) backward must overwrite dx")
     }
 }
 
@@ -83,17 +83,17 @@ func embeddingGradientFD() throws {
         let out = try be.makeBuffer(count: batch * dim), dOut = try be.makeBuffer(g), dTable = try be.makeBuffer(count: vocab * dim)
         func loss() -> Double {
             be.embeddingForward(labels: BufferView(l), table: BufferView(table), out: BufferView(out), batch: batch, dim: dim)
-            return dot(be.read(BufferView(out)), g)
+            return dot(be.cpuRead(BufferView(out)), g)
         }
         be.embeddingBackward(labels: BufferView(l), dOut: BufferView(dOut), dTable: BufferView(dTable), batch: batch, dim: dim)
-        let analytic = be.read(BufferView(dTable))
+        let analytic = be.cpuRead(BufferView(dTable))
         for i in 0..<(vocab * dim) {
             let fd = centralDifference(be, BufferView(table), i, h: 1e-2, loss)
             #expect(Swift.abs(fd - Double(analytic[i])) <= 1e-3, "\(type(of: be)) dTable[\(i)]: analytic \(analytic[i]), finite difference \(fd)")
         }
         #expect(analytic[3..<6].allSatisfy { $0 == 0 }, "row 1 has no label and must get no gradient")
         be.embeddingBackward(labels: BufferView(l), dOut: BufferView(dOut), dTable: BufferView(dTable), batch: batch, dim: dim)
-        expectClose(be.read(BufferView(dTable)), analytic.map { 2 * $0 }, abs: 1e-6, rel: 1e-6, "\(type(of: be)) dTable after two calls")
+        expectClose(be.cpuRead(BufferView(dTable)), analytic.map { 2 * $0 }, abs: 1e-6, rel: 1e-6, "\(type(of: be)) dTable after two calls")
     }
 }
 
@@ -105,12 +105,12 @@ func mseGradientFD() throws {
         let pred = try be.makeBuffer(randomFloats(n, seed: 10)), target = try be.makeBuffer(t)
         let dPred = try be.makeBuffer(count: n), lossOut = try be.makeBuffer(count: 1), scratch = try be.makeBuffer(count: n)
         be.mseLoss(pred: BufferView(pred), target: BufferView(target), dPred: BufferView(dPred), lossOut: BufferView(lossOut))
-        let analytic = be.read(BufferView(dPred))
+        let analytic = be.cpuRead(BufferView(dPred))
         func loss() -> Double {
             be.mseLoss(pred: BufferView(pred), target: BufferView(target), dPred: BufferView(scratch), lossOut: BufferView(lossOut))
-            return Double(be.read(BufferView(lossOut))[0])
+            return Double(be.cpuRead(BufferView(lossOut))[0])
         }
-        let direct = zip(be.read(BufferView(pred)), t).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(n)
+        let direct = zip(be.cpuRead(BufferView(pred)), t).reduce(0.0) { $0 + Double(($1.0 - $1.1) * ($1.0 - $1.1)) } / Double(n)
         #expect(Swift.abs(loss() - direct) <= 1e-6 * direct, "\(type(of: be)) mse value")
         for i in 0..<n {
             let fd = centralDifference(be, BufferView(pred), i, h: 1e-2, loss)
@@ -130,10 +130,10 @@ func biasGradientFD() throws {
         let dy = try be.makeBuffer(g), db = try be.makeBuffer([Float](repeating: 0.25, count: cols))
         func loss() -> Double {
             be.linearForward(x: BufferView(x), weight: BufferView(w), bias: BufferView(b), y: BufferView(y), batch: rows, inFeatures: inF, outFeatures: cols)
-            return dot(be.read(BufferView(y)), g)
+            return dot(be.cpuRead(BufferView(y)), g)
         }
         be.biasBackward(dy: BufferView(dy), dBias: BufferView(db), rows: rows, cols: cols)
-        let analytic = be.read(BufferView(db)).map { Double($0) - 0.25 }   // accumulated onto 0.25
+        let analytic = be.cpuRead(BufferView(db)).map { Double($0) - 0.25 }   // accumulated onto 0.25
         for i in 0..<cols {
             let fd = centralDifference(be, BufferView(b), i, h: 1e-2, loss)
             #expect(Swift.abs(fd - analytic[i]) <= 1e-3, "\(type(of: be)) dBias[\(i)]: analytic \(analytic[i]), finite difference \(fd)")

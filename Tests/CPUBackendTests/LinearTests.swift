@@ -28,7 +28,7 @@ private func runLinear(_ be: Backend, _ c: LinearCase, seed: UInt64, twice: Bool
     }
     try be.synchronize()
     for v in [x, w, b, y, dy, dx, dW, db] { #expect(guardsIntact(be, v), "linear \(c): wrote outside a view") }
-    return (be.read(y), be.read(dx), be.read(dW), be.read(db))
+    return (be.cpuRead(y), be.cpuRead(dx), be.cpuRead(dW), be.cpuRead(db))
 }
 
 @Test("linearForward and linearBackward match the reference")
@@ -89,7 +89,7 @@ private func checkBiasBackward(rows: Int, cols: Int) throws {
         be.biasBackward(dy: d, dBias: b, rows: rows, cols: cols)
         be.biasBackward(dy: d, dBias: b, rows: rows, cols: cols)
         #expect(guardsIntact(be, b))
-        return be.read(b)
+        return be.cpuRead(b)
     }
     let want = try run(ReferenceBackend())
     for be in simdBackends {

@@ -25,7 +25,7 @@ private func runMatmul(_ backend: Backend, m: Int, n: Int, k: Int, transA: Bool,
     let cv = try guardedView(backend, c0, offset: 7)
     backend.matmul(av, bv, cv, m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta)
     try backend.synchronize()
-    return (backend.read(cv), guardsIntact(backend, cv) && guardsIntact(backend, av) && guardsIntact(backend, bv))
+    return (backend.cpuRead(cv), guardsIntact(backend, cv) && guardsIntact(backend, av) && guardsIntact(backend, bv))
 }
 
 private func checkMatmul(m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float, beta: Float,
@@ -82,6 +82,6 @@ func matmulDegenerate() throws {
         let c = try backend.makeBuffer([Float](repeating: .nan, count: 6))
         let a = try backend.makeBuffer(count: 1), b = try backend.makeBuffer(count: 1)
         backend.matmul(BufferView(a), BufferView(b), BufferView(c), m: 2, n: 3, k: 0, transA: false, transB: false, alpha: 1, beta: 0)
-        #expect(backend.read(BufferView(c)) == [Float](repeating: 0, count: 6))
+        #expect(backend.cpuRead(BufferView(c)) == [Float](repeating: 0, count: 6))
     }
 }

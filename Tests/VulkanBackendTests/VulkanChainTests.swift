@@ -65,11 +65,11 @@ struct TinyMLP {
             be.adamwStep(params: BufferView(params), grads: BufferView(grads), m: BufferView(m), v: BufferView(v),
                          gradNormSquared: BufferView(norm), hyper: AdamWHyper(lr: 3e-2, weightDecay: 1e-3, clipNorm: 0.5, step: step))
             be.emaUpdate(ema: BufferView(ema), params: BufferView(params), decay: 0.9)
-            losses.append(be.read(BufferView(loss))[0])
+            losses.append(try be.read(BufferView(loss))[0])
             afterStep(step)
         }
         try be.synchronize()
-        return (losses, be.read(BufferView(params)), be.read(BufferView(ema)))
+        return (losses, try be.read(BufferView(params)), try be.read(BufferView(ema)))
     }
 }
 
@@ -104,9 +104,9 @@ struct VulkanChainTests {
         #expect(vk.submissionCount == start)
         try vk.synchronize()
         #expect(vk.submissionCount == start + 1)
-        #expect(vk.read(BufferView(b)) == [50, 100, 150, 200])
+        #expect(try vk.read(BufferView(b)) == [50, 100, 150, 200])
         // more dispatches than one command buffer holds still run in order
         for _ in 0..<3000 { vk.axpby(a: 1, x: BufferView(a), b: 1, y: BufferView(b), out: BufferView(b)) }
-        #expect(vk.read(BufferView(b)) == [3050, 6100, 9150, 12200])
+        #expect(try vk.read(BufferView(b)) == [3050, 6100, 9150, 12200])
     }
 }

@@ -199,6 +199,6 @@ struct VulkanStartupTests {
         // the edited build still works
         let b = try third.makeBuffer(count: 5)
         third.fill(BufferView(b), value: 2)
-        #expect(third.read(BufferView(b)) == [2, 2, 2, 2, 2])
+        #expect(try third.read(BufferView(b)) == [2, 2, 2, 2, 2])
     }
 }

@@ -64,8 +64,10 @@ public protocol Backend: AnyObject {
     func makeBuffer(count: Int) throws -> DeviceBuffer
     /// Host → device copy of `values.count` floats into `view` (values.count == view.count).
     func write(_ values: [Float], to view: BufferView)
-    /// Device → host copy. Waits for all enqueued work first.
-    func read(_ view: BufferView) -> [Float]
+    /// Device → host copy. Waits for all enqueued work first. Throws the device error (lost
+    /// device, fence timeout, ...) when any op since the backend was made failed: a result read
+    /// after an error is never returned. (The CPU backends cannot fail and do not throw.)
+    func read(_ view: BufferView) throws -> [Float]
     /// Waits until every enqueued op has finished. Throws a device error (lost device, etc.).
     func synchronize() throws
     /// dst = src (same count; may be different buffers or non-overlapping ranges of one).

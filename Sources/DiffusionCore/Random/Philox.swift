@@ -1,13 +1,16 @@
 // Philox.swift — Philox4x32-10 counter-based RNG and the Box–Muller normals built on it.
 //
-// The same function exists in shaders/noise.comp; a seed and counter give the same raw bits on
+// The same function exists in shaders/common.glsl (used by gaussianNoise.comp); a seed and counter give the same raw bits on
 // every backend. Layout of `Backend.gaussianNoise(out, seed, counterBase)`:
 //   element i of out uses Philox block  j = counterBase + i/4  and lane  i % 4
 //   key     = (seed & 0xffffffff, seed >> 32)
 //   counter = (j & 0xffffffff, j >> 32, 0, 0)
-//   uniform u(w) = (Float(w >> 8) + 0.5) · 2^-24      (exact on CPU and GPU, never 0 or 1)
+//   uniform u(w) = (Float(w >> 9) + 0.5) · 2^-23      (exact on CPU and GPU, in [2^-24, 1 − 2^-24])
 //   lanes (0,1) from words (w0,w1), lanes (2,3) from (w2,w3):
-//     r = sqrt(−2 ln u(wa)), θ = 2π u(wb);  first = r cos θ, second = r sin θ
+//     r = sqrt(−2 safeLog u(wa)), θ = 2π u(wb);  first = r cos θ, second = r sin θ
+//   with safeLog and cos/sin from PortableMath (the same formulas as shaders/common.glsl), so
+//   CPU and GPU differ only by the driver's log for u < 1 − 2^-6 and its sqrt.
+// (24 bits of w >> 8 would not do: for k ≥ 2^23, k + 0.5 rounds, and k = 2^24 − 1 gives 1.0.)
 
 public enum Philox {
     public static let m0: UInt32 = 0xD251_1F53
@@ -43,18 +46,23 @@ public enum Philox {
               key: (UInt32(truncatingIfNeeded: seed), UInt32(truncatingIfNeeded: seed >> 32)))
     }
 
-    /// Uniform in (0, 1) from a raw word, using its top 24 bits.
+    /// Uniform strictly inside (0, 1) from a raw word, using its top 23 bits: k + 0.5 with
+    /// k < 2^23 is exact in a Float, so the result lies in [2^-24, 1 − 2^-24].
     @inline(__always)
     public static func uniform(_ w: UInt32) -> Float {
-        (Float(w >> 8) + 0.5) * (1.0 / 16_777_216.0)
+        (Float(w >> 9) + 0.5) * 0x1p-23
     }
 
-    /// Box–Muller pair from two raw words.
+    /// 2π as a Float (0x40C90FDB, the constant of common.glsl).
+    static let twoPi = Float(bitPattern: 0x40C9_0FDB)
+
+    /// Box–Muller pair from two raw words. `log` stands for the driver's log (tests pass a
+    /// worst-case one); it is called only for u < 1 − 2^-6, see `PortableMath.safeLog`.
     @inline(__always)
-    public static func boxMuller(_ wa: UInt32, _ wb: UInt32) -> (Float, Float) {
-        let r = (-2 * logf(uniform(wa))).squareRoot()
-        let theta = 2 * Float.pi * uniform(wb)
-        return (r * cosf(theta), r * sinf(theta))
+    public static func boxMuller(_ wa: UInt32, _ wb: UInt32, log: (Float) -> Float = { logf($0) }) -> (Float, Float) {
+        let r = (-2 * PortableMath.safeLog(uniform(wa), log: log)).squareRoot()
+        let (s, c) = PortableMath.sinCos(twoPi * uniform(wb))
+        return (r * c, r * s)
     }
 
     /// Reference noise fill (the naive kernel every backend is compared with).

@@ -57,7 +57,7 @@ public final class ExactMixtureDenoiser: Denoiser {
 
     public func predict(x: BufferView, time: Float, out: BufferView, batch B: Int, rowOffset: Int) throws {
         let d = dataDim
-        let xs = backend.read(x.slice(0, B * d))
+        let xs = try backend.read(x.slice(0, B * d))
         var result = [Float](repeating: 0, count: B * d)
         let K = means.count
         var logr = [Double](repeating: 0, count: K)

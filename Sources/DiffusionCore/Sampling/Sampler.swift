@@ -66,7 +66,7 @@ public final class Sampler {
                 run.noise(into: bufs.x)
             }
             try run.execute { done += 1; return progress(done, total) }
-            result.samples += backend.read(bufs.x.slice(0, B * d))
+            result.samples += try backend.read(bufs.x.slice(0, B * d))
             if chunk == 0 {
                 result.trajectory = run.snapshots
                 result.trajectorySteps = run.snapshotSteps
@@ -78,6 +78,9 @@ public final class Sampler {
             start += B
             chunk += 1
         }
+        // every read above already threw on a device error; this also covers work enqueued
+        // after the last read, so a result is returned only from a device that finished cleanly
+        try backend.synchronize()
         return result
     }
 
@@ -148,9 +151,9 @@ struct ChunkRun {
         backend.axpby(a: c.xa, x: v(x), b: c.xb, y: v(bufs.out), out: v(x0))
     }
 
-    mutating func record(step: Int, total: Int) {
+    mutating func record(step: Int, total: Int) throws {
         if config.trajectoryEvery > 0 && (step == 0 || step % config.trajectoryEvery == 0 || step == total) {
-            snapshots.append(backend.read(v(bufs.x)))
+            snapshots.append(try backend.read(v(bufs.x)))
             snapshotSteps.append(step)
         }
     }
@@ -162,11 +165,11 @@ struct ChunkRun {
     }
 
     /// Accumulate x̂0 statistics for every window that `step` (1-based) is within.
-    mutating func trackX0(step: Int, total: Int) {
+    mutating func trackX0(step: Int, total: Int) throws {
         let windows = x0Windows
         guard let longest = windows.last, step > total - longest else { return }
         if x0Stats.isEmpty { x0Stats = windows.map { X0WindowStats(window: $0, values: rows * d) } }
-        let x0 = backend.read(v(bufs.x0))
+        let x0 = try backend.read(v(bufs.x0))
         for w in x0Stats.indices where step > total - x0Stats[w].window { x0Stats[w].add(x0) }
     }
 
@@ -186,7 +189,7 @@ struct ChunkRun {
     // MARK: flow matching: t from 1 (noise) to 0 (data), x ← x + (t_next − t)·v
     mutating func runFlow(_ tick: () -> Bool) throws {
         let n = config.steps
-        record(step: 0, total: n)
+        try record(step: 0, total: n)
         for k in 0..<n {
             let t = 1 - Float(k) / Float(n), tn = 1 - Float(k + 1) / Float(n), dt = tn - t
             try predict(bufs.x, time: t)
@@ -199,8 +202,8 @@ struct ChunkRun {
             } else {
                 backend.axpby(a: 1, x: v(bufs.x), b: dt, y: v(bufs.out), out: v(bufs.x))
             }
-            trackX0(step: k + 1, total: n)
-            record(step: k + 1, total: n)
+            try trackX0(step: k + 1, total: n)
+            try record(step: k + 1, total: n)
             if !tick() { throw SamplingCancelled() }
         }
     }
@@ -213,13 +216,13 @@ struct ChunkRun {
         let x = bufs.x, eps = bufs.eps, x0 = bufs.x0, z = bufs.z
         var x0PrevValid = false
         var hPrev = 0.0
-        record(step: 0, total: n)
+        try record(step: 0, total: n)
         for k in 0..<n {
             let i = tau[k], p = k + 1 < n ? tau[k + 1] : -1
             let ab = sched.alphaBar(i), abp = sched.alphaBar(p)
             let last = p < 0
             try predictEpsX0(x, index: i, eps: eps, x0: x0)
-            trackX0(step: k + 1, total: n)
+            try trackX0(step: k + 1, total: n)
             switch config.kind {
             case .ddpm, .ddpmLarge:
                 let betaP = 1 - ab / abp
@@ -292,7 +295,7 @@ struct ChunkRun {
             case .flowEuler, .flowHeun:
                 preconditionFailure("flow sampler on the diffusion path")
             }
-            record(step: k + 1, total: n)
+            try record(step: k + 1, total: n)
             if !tick() { throw SamplingCancelled() }
         }
     }
@@ -306,9 +309,9 @@ struct ChunkRun {
             try predictEpsX0(bufs.x, index: p, eps: bufs.eps, x0: bufs.tmp)
             noise(into: bufs.z)
             backend.sumOfSquares(v(bufs.eps), out: bufs.norm)
-            let epsNormSq = Double(backend.read(bufs.norm)[0])
+            let epsNormSq = Double(try backend.read(bufs.norm)[0])
             backend.sumOfSquares(v(bufs.z), out: bufs.norm)
-            let zNormSq = Double(backend.read(bufs.norm)[0])
+            let zNormSq = Double(try backend.read(bufs.norm)[0])
             let scoreNorm = (epsNormSq / (1 - ab)).squareRoot()
             guard scoreNorm > 0 else { continue }
             let ratio = config.langevinSNR * zNormSq.squareRoot() / scoreNorm

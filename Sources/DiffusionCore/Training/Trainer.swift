@@ -179,7 +179,7 @@ public final class Trainer {
     public func drainLosses() throws -> [(step: Int, loss: Float)] {
         guard !pendingLossSteps.isEmpty else { return [] }
         try backend.synchronize()
-        let ring = backend.read(lossRing)
+        let ring = try backend.read(lossRing)
         defer { pendingLossSteps.removeAll(keepingCapacity: true) }
         return pendingLossSteps.map { ($0, ring[($0 - 1) % lossRingSize]) }
     }
@@ -188,8 +188,8 @@ public final class Trainer {
         try backend.synchronize()
         var r = rng
         r.alignToBlock()
-        return TrainerSnapshot(step: step, rng: r, params: backend.read(params), m: backend.read(m),
-                               v: backend.read(v), ema: backend.read(ema))
+        return TrainerSnapshot(step: step, rng: r, params: try backend.read(params), m: try backend.read(m),
+                               v: try backend.read(v), ema: try backend.read(ema))
     }
 
     public func restore(_ s: TrainerSnapshot) throws {
