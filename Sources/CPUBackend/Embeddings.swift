@@ -53,7 +53,7 @@ func embeddingBackwardKernel(_ labels: UnsafePointer<Float>, _ dOut: UnsafePoint
 @inline(__always)
 private func checkedLabel(_ value: Float, vocabulary: Int, index: Int, op: String) -> Int {
     let row = Int(exactly: value) ?? -1
-    precondition(row >= 0 && row < vocabulary,
+    shapeCheck(row >= 0 && row < vocabulary,
                  "\(op): label \(value) at batch index \(index) is not a row of the \(vocabulary)-row table")
     return row
 }

@@ -31,7 +31,7 @@ public struct HostBufferError: Error, CustomStringConvertible {
 @inline(__always)
 func ptr(_ v: BufferView) -> UnsafeMutablePointer<Float> {
     guard let hb = v.buffer as? HostBuffer else {
-        preconditionFailure("CPU backend given a buffer of another backend (\(type(of: v.buffer)))")
+        fatalError("CPU backend given a buffer of another backend (\(type(of: v.buffer)))")
     }
     return hb.pointer + v.offset
 }
@@ -44,7 +44,7 @@ public final class ReferenceBackend: Backend {
 
     public func makeBuffer(count: Int) throws -> DeviceBuffer { try HostBuffer(count: count) }
     public func write(_ values: [Float], to view: BufferView) {
-        precondition(values.count == view.count, "write of \(values.count) floats into a view of \(view.count)")
+        shapeCheck(values.count == view.count, "write of \(values.count) floats into a view of \(view.count)")
         let p = ptr(view)
         for i in 0..<values.count { p[i] = values[i] }
     }
@@ -54,7 +54,7 @@ public final class ReferenceBackend: Backend {
     }
     public func synchronize() throws {}
     public func copy(_ src: BufferView, to dst: BufferView) {
-        precondition(src.count == dst.count)
+        shapeCheck(src.count == dst.count, "copy: source has \(src.count) floats, destination \(dst.count)")
         let s = ptr(src), d = ptr(dst)
         let tmp = (0..<src.count).map { s[$0] }
         for i in 0..<tmp.count { d[i] = tmp[i] }
@@ -66,7 +66,7 @@ public final class ReferenceBackend: Backend {
 
     public func matmul(_ a: BufferView, _ b: BufferView, _ c: BufferView,
                        m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float, beta: Float) {
-        precondition(a.count >= m * k && b.count >= k * n && c.count >= m * n, "matmul shapes exceed buffers")
+        shapeCheck(a.count >= m * k && b.count >= k * n && c.count >= m * n, "matmul shapes exceed buffers")
         let A = ptr(a), B = ptr(b), C = ptr(c)
         for i in 0..<m {
             for j in 0..<n {

@@ -39,7 +39,7 @@ public final class SIMDBackend: Backend {
     }
 
     public func write(_ values: [Float], to view: BufferView) {
-        precondition(values.count == view.count, "write: \(values.count) floats into a view of \(view.count)")
+        shapeCheck(values.count == view.count, "write: \(values.count) floats into a view of \(view.count)")
         let d = ptr(view)
         values.withUnsafeBufferPointer { s in
             if let base = s.baseAddress { d.update(from: base, count: values.count) }
@@ -57,7 +57,7 @@ public final class SIMDBackend: Backend {
     public func synchronize() throws {}
 
     public func copy(_ src: BufferView, to dst: BufferView) {
-        precondition(src.count == dst.count, "copy: source has \(src.count) floats, destination \(dst.count)")
+        shapeCheck(src.count == dst.count, "copy: source has \(src.count) floats, destination \(dst.count)")
         UnsafeMutableRawPointer(ptr(dst)).copyMemory(from: UnsafeRawPointer(ptr(src)), byteCount: src.count * 4)
     }
 
@@ -70,10 +70,10 @@ public final class SIMDBackend: Backend {
 
     public func matmul(_ a: BufferView, _ b: BufferView, _ c: BufferView,
                        m: Int, n: Int, k: Int, transA: Bool, transB: Bool, alpha: Float, beta: Float) {
-        precondition(m >= 0 && n >= 0 && k >= 0, "matmul: negative shape m=\(m) n=\(n) k=\(k)")
-        precondition(a.count >= m * k, "matmul: A has \(a.count) floats, needs m·k = \(m)·\(k)")
-        precondition(b.count >= k * n, "matmul: B has \(b.count) floats, needs k·n = \(k)·\(n)")
-        precondition(c.count >= m * n, "matmul: C has \(c.count) floats, needs m·n = \(m)·\(n)")
+        shapeCheck(m >= 0 && n >= 0 && k >= 0, "matmul: negative shape m=\(m) n=\(n) k=\(k)")
+        shapeCheck(a.count >= m * k, "matmul: A has \(a.count) floats, needs m·k = \(m)·\(k)")
+        shapeCheck(b.count >= k * n, "matmul: B has \(b.count) floats, needs k·n = \(k)·\(n)")
+        shapeCheck(c.count >= m * n, "matmul: C has \(c.count) floats, needs m·n = \(m)·\(n)")
         runGemm(GemmProblem(a: ptr(a), b: ptr(b), c: ptr(c), m: m, n: n, k: k,
                             transA: transA, transB: transB, alpha: alpha, beta: beta))
     }
@@ -86,10 +86,10 @@ public final class SIMDBackend: Backend {
 
     public func linearForward(x: BufferView, weight: BufferView, bias: BufferView, y: BufferView,
                               batch: Int, inFeatures: Int, outFeatures: Int) {
-        precondition(x.count >= batch * inFeatures, "linearForward: x has \(x.count) floats, needs \(batch)·\(inFeatures)")
-        precondition(weight.count >= outFeatures * inFeatures, "linearForward: weight has \(weight.count) floats, needs \(outFeatures)·\(inFeatures)")
-        precondition(bias.count >= outFeatures, "linearForward: bias has \(bias.count) floats, needs \(outFeatures)")
-        precondition(y.count >= batch * outFeatures, "linearForward: y has \(y.count) floats, needs \(batch)·\(outFeatures)")
+        shapeCheck(x.count >= batch * inFeatures, "linearForward: x has \(x.count) floats, needs \(batch)·\(inFeatures)")
+        shapeCheck(weight.count >= outFeatures * inFeatures, "linearForward: weight has \(weight.count) floats, needs \(outFeatures)·\(inFeatures)")
+        shapeCheck(bias.count >= outFeatures, "linearForward: bias has \(bias.count) floats, needs \(outFeatures)")
+        shapeCheck(y.count >= batch * outFeatures, "linearForward: y has \(y.count) floats, needs \(batch)·\(outFeatures)")
         // y(B,OUT) = x(B,IN) · W(OUT,IN)^T + bias, the bias added in the GEMM's store
         runGemm(GemmProblem(a: ptr(x), b: ptr(weight), c: ptr(y), m: batch, n: outFeatures, k: inFeatures,
                             transA: false, transB: true, alpha: 1, beta: 0, bias: ptr(bias)))
@@ -98,12 +98,12 @@ public final class SIMDBackend: Backend {
     public func linearBackward(x: BufferView, weight: BufferView, dy: BufferView,
                                dx: BufferView?, dWeight: BufferView, dBias: BufferView,
                                batch: Int, inFeatures: Int, outFeatures: Int) {
-        precondition(x.count >= batch * inFeatures, "linearBackward: x has \(x.count) floats, needs \(batch)·\(inFeatures)")
-        precondition(weight.count >= outFeatures * inFeatures, "linearBackward: weight has \(weight.count) floats, needs \(outFeatures)·\(inFeatures)")
-        precondition(dy.count >= batch * outFeatures, "linearBackward: dy has \(dy.count) floats, needs \(batch)·\(outFeatures)")
-        precondition(dWeight.count >= outFeatures * inFeatures, "linearBackward: dWeight has \(dWeight.count) floats, needs \(outFeatures)·\(inFeatures)")
+        shapeCheck(x.count >= batch * inFeatures, "linearBackward: x has \(x.count) floats, needs \(batch)·\(inFeatures)")
+        shapeCheck(weight.count >= outFeatures * inFeatures, "linearBackward: weight has \(weight.count) floats, needs \(outFeatures)·\(inFeatures)")
+        shapeCheck(dy.count >= batch * outFeatures, "linearBackward: dy has \(dy.count) floats, needs \(batch)·\(outFeatures)")
+        shapeCheck(dWeight.count >= outFeatures * inFeatures, "linearBackward: dWeight has \(dWeight.count) floats, needs \(outFeatures)·\(inFeatures)")
         if let dx {
-            precondition(dx.count >= batch * inFeatures, "linearBackward: dx has \(dx.count) floats, needs \(batch)·\(inFeatures)")
+            shapeCheck(dx.count >= batch * inFeatures, "linearBackward: dx has \(dx.count) floats, needs \(batch)·\(inFeatures)")
             // dx(B,IN) = dy(B,OUT) · W(OUT,IN)
             runGemm(GemmProblem(a: ptr(dy), b: ptr(weight), c: ptr(dx), m: batch, n: inFeatures, k: outFeatures,
                                 transA: false, transB: false, alpha: 1, beta: 0))
@@ -115,8 +115,8 @@ public final class SIMDBackend: Backend {
     }
 
     public func biasBackward(dy: BufferView, dBias: BufferView, rows: Int, cols: Int) {
-        precondition(dy.count >= rows * cols, "biasBackward: dy has \(dy.count) floats, needs \(rows)·\(cols)")
-        precondition(dBias.count >= cols, "biasBackward: dBias has \(dBias.count) floats, needs \(cols)")
+        shapeCheck(dy.count >= rows * cols, "biasBackward: dy has \(dy.count) floats, needs \(rows)·\(cols)")
+        shapeCheck(dBias.count >= cols, "biasBackward: dBias has \(dBias.count) floats, needs \(cols)")
         let d = ptr(dy), g = ptr(dBias)
         let parts = rows * cols >= 1 << 18 ? min(threads, max(1, cols / 32)) : 1
         runner.run(tasks: parts) { t in
@@ -128,7 +128,7 @@ public final class SIMDBackend: Backend {
     // MARK: activations
 
     public func activationForward(_ act: Activation, x: BufferView, y: BufferView) {
-        precondition(x.count == y.count, "activationForward: x has \(x.count) floats, y \(y.count)")
+        shapeCheck(x.count == y.count, "activationForward: x has \(x.count) floats, y \(y.count)")
         let xp = ptr(x), yp = ptr(y)
         runner.forEachChunk(count: x.count, minChunk: act == .relu ? 1 << 16 : 1 << 13) { s, e in
             activationForwardKernel(act, xp + s, yp + s, e - s)
@@ -136,7 +136,7 @@ public final class SIMDBackend: Backend {
     }
 
     public func activationBackward(_ act: Activation, x: BufferView, dy: BufferView, dx: BufferView) {
-        precondition(x.count == dy.count && x.count == dx.count,
+        shapeCheck(x.count == dy.count && x.count == dx.count,
                      "activationBackward: x, dy, dx have \(x.count), \(dy.count), \(dx.count) floats")
         let xp = ptr(x), dyp = ptr(dy), dxp = ptr(dx)
         runner.forEachChunk(count: x.count, minChunk: act == .relu ? 1 << 16 : 1 << 13) { s, e in
@@ -147,21 +147,21 @@ public final class SIMDBackend: Backend {
     // MARK: elementwise arithmetic
 
     public func axpby(a: Float, x: BufferView, b: Float, y: BufferView, out: BufferView) {
-        precondition(x.count >= out.count && y.count >= out.count, "axpby: x, y, out have \(x.count), \(y.count), \(out.count) floats")
+        shapeCheck(x.count >= out.count && y.count >= out.count, "axpby: x, y, out have \(x.count), \(y.count), \(out.count) floats")
         let xp = ptr(x), yp = ptr(y), op = ptr(out)
         runner.forEachChunk(count: out.count, minChunk: 1 << 15) { s, e in axpbyKernel(a, xp, b, yp, op, s, e) }
     }
 
     public func combine3(a: Float, x: BufferView, b: Float, y: BufferView, c: Float, z: BufferView, out: BufferView) {
-        precondition(x.count >= out.count && y.count >= out.count && z.count >= out.count,
+        shapeCheck(x.count >= out.count && y.count >= out.count && z.count >= out.count,
                      "combine3: x, y, z, out have \(x.count), \(y.count), \(z.count), \(out.count) floats")
         let xp = ptr(x), yp = ptr(y), zp = ptr(z), op = ptr(out)
         runner.forEachChunk(count: out.count, minChunk: 1 << 15) { s, e in combine3Kernel(a, xp, b, yp, c, zp, op, s, e) }
     }
 
     public func rowCombine(ca: BufferView, x: BufferView, cb: BufferView, y: BufferView, out: BufferView, rows: Int, cols: Int) {
-        precondition(ca.count >= rows && cb.count >= rows, "rowCombine: ca, cb have \(ca.count), \(cb.count) floats, need \(rows)")
-        precondition(x.count >= rows * cols && y.count >= rows * cols && out.count >= rows * cols,
+        shapeCheck(ca.count >= rows && cb.count >= rows, "rowCombine: ca, cb have \(ca.count), \(cb.count) floats, need \(rows)")
+        shapeCheck(x.count >= rows * cols && y.count >= rows * cols && out.count >= rows * cols,
                      "rowCombine: x, y, out need \(rows)·\(cols) floats, have \(x.count), \(y.count), \(out.count)")
         let a = ptr(ca), xp = ptr(x), b = ptr(cb), yp = ptr(y), op = ptr(out)
         let minRows = max(1, (1 << 15) / max(cols, 1))
@@ -171,7 +171,7 @@ public final class SIMDBackend: Backend {
     }
 
     public func sumOfSquares(_ x: BufferView, out: BufferView) {
-        precondition(out.count >= 1, "sumOfSquares: out is empty")
+        shapeCheck(out.count >= 1, "sumOfSquares: out is empty")
         let xp = ptr(x), n = x.count
         let parts = n >= 1 << 17 ? threads : 1
         var partial = [Double](repeating: 0, count: parts)
@@ -186,17 +186,17 @@ public final class SIMDBackend: Backend {
     }
 
     public func rowSumOfSquares(_ x: BufferView, out: BufferView, rows: Int, cols: Int) {
-        precondition(x.count >= rows * cols, "rowSumOfSquares: x has \(x.count) floats, needs \(rows)·\(cols)")
-        precondition(out.count >= rows, "rowSumOfSquares: out has \(out.count) floats, needs \(rows)")
+        shapeCheck(x.count >= rows * cols, "rowSumOfSquares: x has \(x.count) floats, needs \(rows)·\(cols)")
+        shapeCheck(out.count >= rows, "rowSumOfSquares: out has \(out.count) floats, needs \(rows)")
         let xp = ptr(x), op = ptr(out)
         for r in 0..<rows { op[r] = Float(sumOfSquaresKernel(xp + r * cols, 0, cols)) }
     }
 
     public func copyColumns(src: BufferView, srcCols: Int, srcCol: Int,
                             dst: BufferView, dstCols: Int, dstCol: Int, rows: Int, width: Int) {
-        precondition(srcCol >= 0 && width >= 0 && srcCol + width <= srcCols, "copyColumns: source columns [\(srcCol), \(srcCol + width)) outside \(srcCols)")
-        precondition(dstCol >= 0 && dstCol + width <= dstCols, "copyColumns: destination columns [\(dstCol), \(dstCol + width)) outside \(dstCols)")
-        precondition(src.count >= rows * srcCols && dst.count >= rows * dstCols,
+        shapeCheck(srcCol >= 0 && width >= 0 && srcCol + width <= srcCols, "copyColumns: source columns [\(srcCol), \(srcCol + width)) outside \(srcCols)")
+        shapeCheck(dstCol >= 0 && dstCol + width <= dstCols, "copyColumns: destination columns [\(dstCol), \(dstCol + width)) outside \(dstCols)")
+        shapeCheck(src.count >= rows * srcCols && dst.count >= rows * dstCols,
                      "copyColumns: src/dst have \(src.count)/\(dst.count) floats, need \(rows)·\(srcCols)/\(rows)·\(dstCols)")
         let s = ptr(src), d = ptr(dst)
         let minRows = max(1, (1 << 15) / max(width, 1))
@@ -208,8 +208,8 @@ public final class SIMDBackend: Backend {
     // MARK: embeddings
 
     public func timeEmbedding(t: BufferView, out: BufferView, batch: Int, dim: Int, scale: Float) {
-        precondition(dim % 2 == 0, "timeEmbedding: dim \(dim) is odd")
-        precondition(t.count >= batch && out.count >= batch * dim, "timeEmbedding: t has \(t.count), out \(out.count) floats, need \(batch) and \(batch)·\(dim)")
+        shapeCheck(dim % 2 == 0, "timeEmbedding: dim \(dim) is odd")
+        shapeCheck(t.count >= batch && out.count >= batch * dim, "timeEmbedding: t has \(t.count), out \(out.count) floats, need \(batch) and \(batch)·\(dim)")
         let half = dim / 2
         var freqs = [Float](repeating: 0, count: half + 8)
         for i in 0..<half { freqs[i] = ReferenceMath.timeFrequency(i, half: half) }
@@ -224,19 +224,19 @@ public final class SIMDBackend: Backend {
     }
 
     public func embeddingForward(labels: BufferView, table: BufferView, out: BufferView, batch: Int, dim: Int) {
-        precondition(labels.count >= batch && out.count >= batch * dim, "embeddingForward: labels/out have \(labels.count)/\(out.count) floats, need \(batch)/\(batch)·\(dim)")
+        shapeCheck(labels.count >= batch && out.count >= batch * dim, "embeddingForward: labels/out have \(labels.count)/\(out.count) floats, need \(batch)/\(batch)·\(dim)")
         embeddingForwardKernel(ptr(labels), ptr(table), vocabulary: dim > 0 ? table.count / dim : 0, ptr(out), batch: batch, dim: dim)
     }
 
     public func embeddingBackward(labels: BufferView, dOut: BufferView, dTable: BufferView, batch: Int, dim: Int) {
-        precondition(labels.count >= batch && dOut.count >= batch * dim, "embeddingBackward: labels/dOut have \(labels.count)/\(dOut.count) floats, need \(batch)/\(batch)·\(dim)")
+        shapeCheck(labels.count >= batch && dOut.count >= batch * dim, "embeddingBackward: labels/dOut have \(labels.count)/\(dOut.count) floats, need \(batch)/\(batch)·\(dim)")
         embeddingBackwardKernel(ptr(labels), ptr(dOut), ptr(dTable), vocabulary: dim > 0 ? dTable.count / dim : 0, batch: batch, dim: dim)
     }
 
     // MARK: loss
 
     public func mseLoss(pred: BufferView, target: BufferView, dPred: BufferView, lossOut: BufferView) {
-        precondition(target.count >= pred.count && dPred.count >= pred.count && lossOut.count >= 1,
+        shapeCheck(target.count >= pred.count && dPred.count >= pred.count && lossOut.count >= 1,
                      "mseLoss: pred, target, dPred, lossOut have \(pred.count), \(target.count), \(dPred.count), \(lossOut.count) floats")
         let n = pred.count
         guard n > 0 else { ptr(lossOut)[0] = 0; return }
@@ -248,9 +248,9 @@ public final class SIMDBackend: Backend {
 
     public func adamwStep(params: BufferView, grads: BufferView, m: BufferView, v: BufferView,
                           gradNormSquared: BufferView, hyper h: AdamWHyper) {
-        precondition(grads.count >= params.count && m.count >= params.count && v.count >= params.count,
+        shapeCheck(grads.count >= params.count && m.count >= params.count && v.count >= params.count,
                      "adamwStep: params, grads, m, v have \(params.count), \(grads.count), \(m.count), \(v.count) floats")
-        precondition(h.step >= 1, "adamwStep: step \(h.step) must count from 1")
+        shapeCheck(h.step >= 1, "adamwStep: step \(h.step) must count from 1")
         let k = AdamWConstants(
             clip: ReferenceMath.clipFactor(normSquared: ptr(gradNormSquared)[0], clipNorm: h.clipNorm),
             beta1: h.beta1, beta2: h.beta2,
@@ -261,7 +261,7 @@ public final class SIMDBackend: Backend {
     }
 
     public func emaUpdate(ema: BufferView, params: BufferView, decay: Float) {
-        precondition(params.count >= ema.count, "emaUpdate: ema has \(ema.count) floats, params \(params.count)")
+        shapeCheck(params.count >= ema.count, "emaUpdate: ema has \(ema.count) floats, params \(params.count)")
         let e = ptr(ema), p = ptr(params)
         runner.forEachChunk(count: ema.count, minChunk: 1 << 15) { s, t in emaKernel(e, p, decay: decay, s, t) }
     }
