@@ -54,5 +54,8 @@ func submitJob(kind: String, args: ParsedArguments, argv: [String]) throws -> Ex
         print("submitted \(job.id) (\(job.kind))" + (follow ? "" : " — watch it with: diffctl follow \(job.id)"))
     }
     guard follow else { return .ok }
-    return try streamEvents(conn, job: job, recentLosses: [], json: args.json || !stdoutIsTerminal, pending: early)
+    let outcome = try streamEvents(conn, job: job, recentLosses: [], json: args.json || !stdoutIsTerminal, pending: early)
+    // a job that ended without delivering its samples leaves no empty out file behind
+    if outcome == .jobFailed || outcome == .jobCancelled { files.discardCreated() }
+    return outcome
 }
