@@ -41,6 +41,7 @@ struct InstanceFunctions {
     let enumeratePhysicalDevices: PFN_vkEnumeratePhysicalDevices
     let getPhysicalDeviceProperties: PFN_vkGetPhysicalDeviceProperties
     let getPhysicalDeviceProperties2: PFN_vkGetPhysicalDeviceProperties2?
+    let enumerateDeviceExtensionProperties: PFN_vkEnumerateDeviceExtensionProperties?
     let getPhysicalDeviceQueueFamilyProperties: PFN_vkGetPhysicalDeviceQueueFamilyProperties
     let getPhysicalDeviceMemoryProperties: PFN_vkGetPhysicalDeviceMemoryProperties
     let createDevice: PFN_vkCreateDevice
@@ -51,6 +52,7 @@ struct InstanceFunctions {
         enumeratePhysicalDevices = try lib.load("vkEnumeratePhysicalDevices", instance)
         getPhysicalDeviceProperties = try lib.load("vkGetPhysicalDeviceProperties", instance)
         getPhysicalDeviceProperties2 = lib.loadOptional("vkGetPhysicalDeviceProperties2", instance)
+        enumerateDeviceExtensionProperties = lib.loadOptional("vkEnumerateDeviceExtensionProperties", instance)
         getPhysicalDeviceQueueFamilyProperties = try lib.load("vkGetPhysicalDeviceQueueFamilyProperties", instance)
         getPhysicalDeviceMemoryProperties = try lib.load("vkGetPhysicalDeviceMemoryProperties", instance)
         createDevice = try lib.load("vkCreateDevice", instance)
