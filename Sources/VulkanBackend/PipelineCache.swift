@@ -2,7 +2,8 @@
 // skips the driver's shader compilation. The file is loaded only when its header (version,
 // vendor id, device id, pipelineCacheUUID) matches this device; anything else (another driver,
 // a truncated or corrupted file) is ignored and a fresh cache is started. Saved atomically
-// (temp file + rename) after new pipelines are created, at most once per `save()` call.
+// (temp file + rename) when the backend goes away or on `savePipelineCache()`, and only when
+// new pipelines were created since the last save.
 import CVulkan
 import Foundation
 
