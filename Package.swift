@@ -45,7 +45,7 @@ let package = Package(
         .testTarget(name: "CPUBackendTests", dependencies: ["CPUBackend"]),
         .testTarget(name: "VulkanBackendTests", dependencies: ["VulkanBackend", "CPUBackend"]),
         .testTarget(name: "JobsTests", dependencies: ["Jobs"]),
-        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "DiffProtocol"]),
+        .testTarget(name: "DaemonTests", dependencies: ["Daemon", "DiffProtocol", "Jobs"]),
         .testTarget(name: "PlotsTests", dependencies: ["Plots"]),
     ]
 )

@@ -25,8 +25,8 @@ public struct DaemonConfig: Equatable, Sendable {
     /// state directory; empty → $XDG_STATE_HOME/diffusiond or ~/.local/state/diffusiond
     public var stateDir = ""
     public var backend: BackendChoice = .auto
-    /// Vulkan device index; nil → the backend chooses
-    public var device: Int? = nil
+    /// Vulkan device: index, UUID or PCI bus id; nil → the backend chooses
+    public var device: DeviceSelector? = nil
     /// directory of shaders/*.comp; empty → the engine looks next to the executable / install prefix
     public var shaderDir = ""
     public var maxJobs = 1
@@ -84,7 +84,12 @@ public struct DaemonConfig: Equatable, Sendable {
             }
             backend = b
         case "device":
-            if value.isEmpty || value == "auto" { device = nil } else { device = try int(0...64) }
+            if value.isEmpty || value == "auto" { device = nil } else {
+                guard let d = DeviceSelector(parsing: value) else {
+                    throw ConfigError("", "device must be auto, an index in 0…64, a device UUID (e.g. 6d657361-3232-2e33-2e36-000000000000) or a PCI bus id (e.g. 0000:65:00.0), got '\(value)'")
+                }
+                device = d
+            }
         case "shader_dir": shaderDir = value
         case "max_jobs": maxJobs = try int(1...64)
         case "cpu_threads": cpuThreads = try int(0...1024)
@@ -249,7 +254,7 @@ extension DaemonConfig {
         lines.append("socket = \(socketPath(environment: environment))")
         lines.append("state_dir = \(stateDirectory(environment: environment))")
         lines.append("backend = \(backend.rawValue)")
-        lines.append("device = \(device.map(String.init) ?? "auto")")
+        lines.append("device = \(device.map { $0.description } ?? "auto")")
         lines.append("shader_dir = \(shaderDir)")
         lines.append("max_jobs = \(maxJobs)")
         lines.append("cpu_threads = \(cpuThreads)")

@@ -64,7 +64,7 @@ public final class Daemon: @unchecked Sendable {
             throw ListenerError(description: "cannot use state directory \(stateDir): \(error)")
         }
 
-        let report = JobReports.backend(choice: config.backend, deviceIndex: config.device,
+        let report = JobReports.backend(choice: config.backend, device: config.device,
                                         shaderDir: config.shaderDir.isEmpty ? nil : URL(fileURLWithPath: config.shaderDir))
         backend = BackendInfo(report)
         log.info("backend selected", ["requested": report.requested, "selected": report.selected, "device": report.deviceName, "reason": report.reason])

@@ -10,7 +10,13 @@ enum CPUBackendFactory {
 
 enum VulkanSupport {
     static func vulkanOptions(_ options: BackendOptions, allowCPUDevice: Bool) -> VulkanOptions {
-        var o = VulkanOptions(deviceIndex: options.deviceIndex, allowCPUDevice: allowCPUDevice, shaderDir: options.shaderDir)
+        var o = VulkanOptions(allowCPUDevice: allowCPUDevice, shaderDir: options.shaderDir)
+        switch options.device {
+        case let .index(i)?: o.deviceIndex = i
+        case let .uuid(u)?: o.deviceUUID = u
+        case let .pciBusID(p)?: o.devicePCIBusID = p
+        case nil: break
+        }
         if let lib = ProcessInfo.processInfo.environment["DIFFUSIOND_VULKAN_LIBRARY"], !lib.isEmpty { o.libraryPath = lib }
         return o
     }

@@ -59,7 +59,7 @@ public struct JobContext {
     /// named models live at modelsDir/<name>/ (model.ckpt + model.json)
     public var modelsDir: URL
     public var backend: BackendChoice
-    public var deviceIndex: Int?
+    public var device: DeviceSelector?
     public var shaderDir: URL?
     public var cpuThreads: Int?
     /// default checkpoint interval in steps when the spec does not set one
@@ -75,13 +75,13 @@ public struct JobContext {
     public var shouldStop: () -> Bool
 
     public init(jobID: String, jobDir: URL, modelsDir: URL, backend: BackendChoice = .auto,
-                deviceIndex: Int? = nil, shaderDir: URL? = nil, cpuThreads: Int? = nil,
+                device: DeviceSelector? = nil, shaderDir: URL? = nil, cpuThreads: Int? = nil,
                 checkpointEvery: Int = 500, checkpointKeep: Int = 2, progressEvery: Int = 25,
                 emit: @escaping (JobEvent) -> Void = { _ in },
                 isCancelled: @escaping () -> Bool = { false },
                 shouldStop: @escaping () -> Bool = { false }) {
         self.jobID = jobID; self.jobDir = jobDir; self.modelsDir = modelsDir; self.backend = backend
-        self.deviceIndex = deviceIndex; self.shaderDir = shaderDir; self.cpuThreads = cpuThreads
+        self.device = device; self.shaderDir = shaderDir; self.cpuThreads = cpuThreads
         self.checkpointEvery = checkpointEvery; self.checkpointKeep = checkpointKeep
         self.progressEvery = progressEvery; self.emit = emit
         self.isCancelled = isCancelled; self.shouldStop = shouldStop

@@ -40,8 +40,8 @@ public struct ScheduleReport: Codable, Equatable, Sendable {
 
 public enum JobReports {
     /// Which backend `choice` resolves to on this machine, with the reason.
-    public static func backend(choice: BackendChoice, deviceIndex: Int?, shaderDir: URL?, cpuThreads: Int? = nil) -> BackendReport {
-        let options = BackendOptions(choice: choice, deviceIndex: deviceIndex, shaderDir: shaderDir, cpuThreads: cpuThreads)
+    public static func backend(choice: BackendChoice, device: DeviceSelector?, shaderDir: URL?, cpuThreads: Int? = nil) -> BackendReport {
+        let options = BackendOptions(choice: choice, device: device, shaderDir: shaderDir, cpuThreads: cpuThreads)
         let devices = VulkanSupport.deviceList(options)
         do {
             let (b, reason) = try BackendSelection.make(options)

@@ -32,7 +32,7 @@ enum SampleJob {
     static func run(_ s: SampleSettings, context ctx: JobContext) throws -> JobOutcome {
         let model = try ModelStore.load(s.model, modelsDir: ctx.modelsDir)
         let meta = model.metadata
-        let (backend, reason) = try BackendSelection.make(BackendOptions(choice: s.backend ?? ctx.backend, deviceIndex: ctx.deviceIndex,
+        let (backend, reason) = try BackendSelection.make(BackendOptions(choice: s.backend ?? ctx.backend, device: ctx.device,
                                                                           shaderDir: ctx.shaderDir, cpuThreads: ctx.cpuThreads))
         var conditions: [Float]? = nil
         if let file = s.conditionFile {

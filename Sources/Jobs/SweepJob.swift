@@ -62,7 +62,7 @@ enum SweepJob {
         guard model.metadata.kind == .diffusion else {
             throw JobError.invalid(field: "model", message: "'\(s.model)' is a GMM; sweeps compare diffusion samplers")
         }
-        let (backend, reason) = try BackendSelection.make(BackendOptions(choice: s.backend ?? ctx.backend, deviceIndex: ctx.deviceIndex,
+        let (backend, reason) = try BackendSelection.make(BackendOptions(choice: s.backend ?? ctx.backend, device: ctx.device,
                                                                           shaderDir: ctx.shaderDir, cpuThreads: ctx.cpuThreads))
         let total = s.runs.count * s.guidanceScales.count
         ctx.emit(JobEvent(kind: .started, total: total, message: "sweeping \(total) sampler settings on '\(s.model)' (\(backend.info.kind)); \(reason)"))

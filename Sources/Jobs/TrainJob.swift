@@ -22,7 +22,7 @@ enum TrainJob {
         var config = s.config
         config.model = modelConfig(s, data: loaded.raw)
         do { try config.model.validate() } catch { throw JobError.invalid(field: "model", message: "\(error)") }
-        let (backend, reason) = try BackendSelection.make(BackendOptions(choice: s.backend ?? ctx.backend, deviceIndex: ctx.deviceIndex,
+        let (backend, reason) = try BackendSelection.make(BackendOptions(choice: s.backend ?? ctx.backend, device: ctx.device,
                                                                           shaderDir: ctx.shaderDir, cpuThreads: ctx.cpuThreads))
         ctx.emit(JobEvent(kind: .started, total: config.steps,
                           message: "training '\(s.name)' on \(backend.info.kind) (\(backend.info.deviceName)); \(reason)"))

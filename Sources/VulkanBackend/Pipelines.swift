@@ -16,10 +16,13 @@ final class Pipelines: @unchecked Sendable {
     private var specializations: [ShaderVariant: [UInt32]]
     /// specialization constants of variants without their own entry (the 1-D workgroup size)
     private let defaultSpecialization: [UInt32]
+    /// the on-disk VkPipelineCache every pipeline is created through
+    let cache: PipelineCache
 
     init(device: VulkanDevice, spirv: [ShaderVariant: [UInt32]], specializations: [ShaderVariant: [UInt32]],
-         defaultSpecialization: [UInt32]) throws {
+         defaultSpecialization: [UInt32], cacheDir: URL?) throws {
         self.device = device
+        cache = PipelineCache(device: device, directory: cacheDir, properties: device.properties)
         self.spirv = spirv
         self.specializations = specializations
         self.defaultSpecialization = defaultSpecialization
@@ -70,6 +73,7 @@ final class Pipelines: @unchecked Sendable {
 
     deinit {
         let fn = device.fn, dev = device.device
+        cache.save()
         for (_, p) in pipelines { fn.destroyPipeline(dev, p, nil) }
         fn.destroyPipelineLayout(dev, layout, nil)
         fn.destroyDescriptorSetLayout(dev, setLayout, nil)
@@ -120,7 +124,7 @@ final class Pipelines: @unchecked Sendable {
                         info.sType = VK_STRUCTURE_TYPE_COMPUTE_PIPELINE_CREATE_INFO
                         info.stage = stage
                         info.layout = layout
-                        return fn.createComputePipelines(dev, nil, 1, &info, nil, &pipeline)
+                        return fn.createComputePipelines(dev, cache.handle, 1, &info, nil, &pipeline)
                     }
                 }
             }
@@ -128,6 +132,7 @@ final class Pipelines: @unchecked Sendable {
         try check(r2, "vkCreateComputePipelines(\(variant))")
         guard let pipeline else { throw VulkanError.deviceError(call: "vkCreateComputePipelines", result: -3) }
         pipelines[variant] = pipeline
+        cache.markDirty()
         return pipeline
     }
 }

@@ -42,6 +42,12 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
     /// Shader variants compiled at start-up / loaded from the SPIR-V cache.
     public var shadersCompiled: Int { compiler.compiledCount }
     public var shadersFromCache: Int { compiler.cachedCount }
+    /// Bytes of the on-disk VkPipelineCache accepted at start (0: none, or it did not match this device).
+    public var pipelineCacheLoadedBytes: Int { pipelines.cache.loadedBytes }
+    /// Where the VkPipelineCache is saved (nil: the cache directory is not writable).
+    public var pipelineCacheFile: URL? { pipelines.cache.file }
+    /// Writes the VkPipelineCache now if new pipelines were built (it is also saved at deinit).
+    public func savePipelineCache() { pipelines.cache.save() }
     /// Command-buffer submissions and recorded dispatches so far (for benchmarks).
     public var submissionCount: Int { lock.lock(); defer { lock.unlock() }; return stream.submissions }
     public var dispatchCount: Int { lock.lock(); defer { lock.unlock() }; return stream.totalDispatches }
@@ -80,7 +86,8 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
         deviceDescription = chosen
         var specs: [ShaderVariant: [UInt32]] = [:]
         for variant in variants where variant.file == "matmul" { specs[variant] = tiling.specialization }
-        pipelines = try Pipelines(device: device, spirv: spirv, specializations: specs, defaultSpecialization: [groupSize])
+        pipelines = try Pipelines(device: device, spirv: spirv, specializations: specs, defaultSpecialization: [groupSize],
+                                  cacheDir: compiler.cacheWritable ? compiler.cacheDir : nil)
         stream = try CommandStream(device: device, pipelines: pipelines)
         partials = try RawBuffer(device: device, bytes: Kernels.maxReductionGroups * 4, hostVisible: false)
     }

@@ -15,6 +15,7 @@ final class VulkanDevice: @unchecked Sendable {
     let fn: DeviceFunctions
     let memoryProperties: VkPhysicalDeviceMemoryProperties
     let limits: VkPhysicalDeviceLimits
+    let properties: VkPhysicalDeviceProperties
     /// vkWaitForFences timeout (VulkanOptions.fenceTimeoutSeconds).
     let fenceTimeoutNanoseconds: UInt64
 
@@ -29,7 +30,8 @@ final class VulkanDevice: @unchecked Sendable {
         }
         queueFamily = family
         dedicatedCompute = instance.isComputeOnly(physical, family: family)
-        limits = instance.properties(physical).limits
+        properties = instance.properties(physical)
+        limits = properties.limits
         var mem = VkPhysicalDeviceMemoryProperties()
         instance.fn.getPhysicalDeviceMemoryProperties(physical, &mem)
         memoryProperties = mem

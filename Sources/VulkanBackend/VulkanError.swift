@@ -14,7 +14,7 @@ public enum VulkanError: Error, CustomStringConvertible, Equatable, Sendable {
     case noComputeDevice(devices: [String])
     /// `deviceIndex` does not name an enumerated device.
     case deviceIndexOutOfRange(index: Int, count: Int)
-    /// No device has the UUID given in `device =` / deviceUUID.
+    /// No device has the UUID / PCI bus id given in `device =` (selector: "UUID …" / "PCI bus id …").
     case deviceNotFound(selector: String, devices: [String])
     /// The only usable device is a CPU implementation (lavapipe) and allowCPUDevice is false.
     case cpuDeviceOnly(name: String)
@@ -57,7 +57,7 @@ public enum VulkanError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .deviceIndexOutOfRange(index, count):
             return "vulkan: device index \(index) does not exist (\(count) device(s), numbered from 0)"
         case let .deviceNotFound(selector, devices):
-            return "vulkan: no device with UUID \(selector) (seen: \(devices.isEmpty ? "none" : devices.joined(separator: ", ")))"
+            return "vulkan: no device with \(selector) (seen: \(devices.isEmpty ? "none" : devices.joined(separator: ", ")))"
         case let .cpuDeviceOnly(name):
             return "vulkan: only a CPU-type device (\(name)) is available; it is slower than the CPU backend and is used only with backend = vulkan"
         case let .deviceTooOld(name, version):

@@ -41,6 +41,7 @@ struct InstanceFunctions {
     let enumeratePhysicalDevices: PFN_vkEnumeratePhysicalDevices
     let getPhysicalDeviceProperties: PFN_vkGetPhysicalDeviceProperties
     let getPhysicalDeviceProperties2: PFN_vkGetPhysicalDeviceProperties2?
+    let enumerateDeviceExtensionProperties: PFN_vkEnumerateDeviceExtensionProperties?
     let getPhysicalDeviceQueueFamilyProperties: PFN_vkGetPhysicalDeviceQueueFamilyProperties
     let getPhysicalDeviceMemoryProperties: PFN_vkGetPhysicalDeviceMemoryProperties
     let createDevice: PFN_vkCreateDevice
@@ -51,6 +52,7 @@ struct InstanceFunctions {
         enumeratePhysicalDevices = try lib.load("vkEnumeratePhysicalDevices", instance)
         getPhysicalDeviceProperties = try lib.load("vkGetPhysicalDeviceProperties", instance)
         getPhysicalDeviceProperties2 = lib.loadOptional("vkGetPhysicalDeviceProperties2", instance)
+        enumerateDeviceExtensionProperties = lib.loadOptional("vkEnumerateDeviceExtensionProperties", instance)
         getPhysicalDeviceQueueFamilyProperties = try lib.load("vkGetPhysicalDeviceQueueFamilyProperties", instance)
         getPhysicalDeviceMemoryProperties = try lib.load("vkGetPhysicalDeviceMemoryProperties", instance)
         createDevice = try lib.load("vkCreateDevice", instance)
@@ -78,6 +80,10 @@ struct DeviceFunctions {
     let createPipelineLayout: PFN_vkCreatePipelineLayout
     let destroyPipelineLayout: PFN_vkDestroyPipelineLayout
     let createComputePipelines: PFN_vkCreateComputePipelines
+    /// optional: a loader without them builds pipelines uncached
+    let createPipelineCache: PFN_vkCreatePipelineCache?
+    let destroyPipelineCache: PFN_vkDestroyPipelineCache?
+    let getPipelineCacheData: PFN_vkGetPipelineCacheData?
     let destroyPipeline: PFN_vkDestroyPipeline
     let createDescriptorPool: PFN_vkCreateDescriptorPool
     let destroyDescriptorPool: PFN_vkDestroyDescriptorPool
@@ -107,6 +113,10 @@ struct DeviceFunctions {
             guard let f = getProc(device, name) else { throw VulkanError.missingFunction(name) }
             return unsafeBitCast(f, to: T.self)
         }
+        func loadOptional<T>(_ name: String) -> T? { getProc(device, name).map { unsafeBitCast($0, to: T.self) } }
+        createPipelineCache = loadOptional("vkCreatePipelineCache")
+        destroyPipelineCache = loadOptional("vkDestroyPipelineCache")
+        getPipelineCacheData = loadOptional("vkGetPipelineCacheData")
         destroyDevice = try load("vkDestroyDevice")
         getDeviceQueue = try load("vkGetDeviceQueue")
         deviceWaitIdle = try load("vkDeviceWaitIdle")

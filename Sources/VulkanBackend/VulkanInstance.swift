@@ -113,6 +113,35 @@ final class VulkanInstance: @unchecked Sendable {
         return Self.uuidString(bytes)
     }
 
+    /// Whether the device offers the device extension `name`.
+    func hasExtension(_ pd: VkPhysicalDevice, _ name: String) -> Bool {
+        guard let enumerate = fn.enumerateDeviceExtensionProperties else { return false }
+        var count: UInt32 = 0
+        guard enumerate(pd, nil, &count, nil) == VK_SUCCESS, count > 0 else { return false }
+        var exts = [VkExtensionProperties](repeating: VkExtensionProperties(), count: Int(count))
+        guard enumerate(pd, nil, &count, &exts) == VK_SUCCESS else { return false }
+        return exts.prefix(Int(count)).contains { cString($0.extensionName) == name }
+    }
+
+    /// "dddd:bb:dd.f" from VK_EXT_pci_bus_info, checked for first; nil when the device lacks it.
+    func pciBusID(_ pd: VkPhysicalDevice) -> String? {
+        guard apiVersion >= VulkanVersion.make(1, 1), let getProps2 = fn.getPhysicalDeviceProperties2,
+              hasExtension(pd, "VK_EXT_pci_bus_info") else { return nil }
+        var pci = VkPhysicalDevicePCIBusInfoPropertiesEXT()
+        pci.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT
+        withUnsafeMutablePointer(to: &pci) { pp in
+            var p2 = VkPhysicalDeviceProperties2()
+            p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
+            p2.pNext = UnsafeMutableRawPointer(pp)
+            getProps2(pd, &p2)
+        }
+        return Self.pciString(domain: pci.pciDomain, bus: pci.pciBus, device: pci.pciDevice, function: pci.pciFunction)
+    }
+
+    static func pciString(domain: UInt32, bus: UInt32, device: UInt32, function: UInt32) -> String {
+        String(format: "%04x:%02x:%02x.%x", domain, bus, device, function)
+    }
+
     static func uuidString(_ bytes: [UInt8]) -> String {
         let hex = bytes.map { String(format: "%02x", $0) }.joined()
         var out = ""
@@ -158,7 +187,14 @@ final class VulkanInstance: @unchecked Sendable {
                                        type: Self.typeName(props.deviceType),
                                        apiVersion: VulkanVersion.string(props.apiVersion),
                                        driver: driver, hasComputeQueue: computeQueueFamily(pd) != nil,
-                                       uuid: deviceUUID(pd), queueFamily: computeQueueFamily(pd).map { Int($0) })
+                                       uuid: deviceUUID(pd), queueFamily: computeQueueFamily(pd).map { Int($0) },
+                                       pciBusID: pciBusID(pd))
+    }
+
+    /// A PCI bus id compared without case; a missing domain means 0000.
+    static func normalizedPCIBusID(_ s: String) -> String {
+        let l = s.lowercased()
+        return l.split(separator: ":").count == 2 ? "0000:" + l : l
     }
 
     /// A UUID compared without dashes and case.
@@ -170,7 +206,14 @@ final class VulkanInstance: @unchecked Sendable {
         if let uuid = options.deviceUUID {
             let want = Self.normalizedUUID(uuid)
             guard let match = devices.first(where: { $0.uuid.map(Self.normalizedUUID) == want }) else {
-                throw VulkanError.deviceNotFound(selector: uuid, devices: devices.map { $0.description })
+                throw VulkanError.deviceNotFound(selector: "UUID \(uuid)", devices: devices.map { $0.description })
+            }
+            guard match.hasComputeQueue else { throw VulkanError.noComputeDevice(devices: [match.description]) }
+            chosen = match
+        } else if let pci = options.devicePCIBusID {
+            let want = Self.normalizedPCIBusID(pci)
+            guard let match = devices.first(where: { $0.pciBusID.map(Self.normalizedPCIBusID) == want }) else {
+                throw VulkanError.deviceNotFound(selector: "PCI bus id \(pci)", devices: devices.map { $0.description })
             }
             guard match.hasComputeQueue else { throw VulkanError.noComputeDevice(devices: [match.description]) }
             chosen = match

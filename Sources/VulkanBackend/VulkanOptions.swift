@@ -10,6 +10,10 @@ public struct VulkanOptions: Sendable {
     /// The device's UUID (as `diffctl info` shows it, dashes optional); stable across reboots
     /// and enumeration order on multi-GPU nodes. Takes precedence over `deviceIndex`.
     public var deviceUUID: String?
+    /// The device's PCI bus id, domain:bus:device.function in hex (e.g. 0000:65:00.0), from
+    /// VK_EXT_pci_bus_info; matches no device that lacks the extension. Takes precedence over
+    /// `deviceIndex`; `deviceUUID` takes precedence over it.
+    public var devicePCIBusID: String?
     /// Accept a CPU-type device (Mesa lavapipe). `auto` leaves it false, `vulkan` sets it true.
     public var allowCPUDevice: Bool
     /// Directory holding the `.comp` shaders; nil searches (see `ShaderLocator`).
@@ -64,15 +68,18 @@ public struct VulkanDeviceDescription: Codable, Equatable, Sendable, CustomStrin
     public var uuid: String?
     /// The queue family the backend uses on this device (a compute-only one when present).
     public var queueFamily: Int?
+    /// PCI bus id "dddd:bb:dd.f" (VK_EXT_pci_bus_info); nil when the device lacks the extension.
+    public var pciBusID: String?
 
     public init(index: Int, name: String, type: String, apiVersion: String, driver: String, hasComputeQueue: Bool,
-                uuid: String? = nil, queueFamily: Int? = nil) {
+                uuid: String? = nil, queueFamily: Int? = nil, pciBusID: String? = nil) {
         self.index = index; self.name = name; self.type = type; self.apiVersion = apiVersion; self.driver = driver
         self.hasComputeQueue = hasComputeQueue; self.uuid = uuid; self.queueFamily = queueFamily
+        self.pciBusID = pciBusID
     }
 
     public var description: String {
-        let id = uuid.map { ", uuid \($0)" } ?? ""
+        let id = (uuid.map { ", uuid \($0)" } ?? "") + (pciBusID.map { ", pci \($0)" } ?? "")
         let queue = queueFamily.map { ", queue family \($0)" } ?? ""
         return "#\(index) \(name) [\(type), Vulkan \(apiVersion), driver \(driver)\(id)\(queue)\(hasComputeQueue ? "" : ", no compute queue")]"
     }

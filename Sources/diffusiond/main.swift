@@ -14,7 +14,7 @@ flags beat the environment, which beats the file):
   --socket PATH            Unix socket (default: $XDG_RUNTIME_DIR/diffusiond.sock)
   --state-dir DIR          jobs, checkpoints, outputs, models (default: ~/.local/state/diffusiond)
   --backend auto|cpu|vulkan
-  --device N|auto          Vulkan device index
+  --device N|UUID|PCI|auto Vulkan device: index, UUID or PCI bus id
   --shader-dir DIR         directory of shaders/*.comp
   --max-jobs N             jobs run at once (default 1)
   --cpu-threads N          CPU backend threads, 0 = one per core

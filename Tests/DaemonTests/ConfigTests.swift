@@ -2,6 +2,7 @@
 // environment beats file, flags beat environment; bad input names the line, variable or flag.
 import Daemon
 import Foundation
+import Jobs
 import Testing
 
 @Suite struct ConfigTests {
@@ -29,7 +30,31 @@ import Testing
             device = 1
             log_level = warn
             """, name: "x.conf")
-        #expect(c.maxJobs == 3 && c.socket == "/tmp/with space/s.sock" && c.backend == .vulkan && c.device == 1 && c.logLevel == .warn)
+        #expect(c.maxJobs == 3 && c.socket == "/tmp/with space/s.sock" && c.backend == .vulkan && c.device == .index(1) && c.logLevel == .warn)
+    }
+
+    @Test func deviceTakesAnIndexAUUIDOrAPCIBusID() throws {
+        var c = DaemonConfig()
+        try c.apply(fileText: "device = 3\n", name: "x.conf")
+        #expect(c.device == .index(3))
+        try c.apply(fileText: "device = 6D657361-3232-2e33-2e36-000000000000\n", name: "x.conf")
+        #expect(c.device == .uuid("6d657361-3232-2e33-2e36-000000000000"))
+        try c.apply(fileText: "device = 6d65736132322e332e36000000000000\n", name: "x.conf")
+        #expect(c.device == .uuid("6d65736132322e332e36000000000000"))
+        try c.apply(fileText: "device = 0000:65:00.0\n", name: "x.conf")
+        #expect(c.device == .pciBusID("0000:65:00.0"))
+        try c.apply(fileText: "device = 65:00.1\n", name: "x.conf")
+        #expect(c.device == .pciBusID("0000:65:00.1"))
+        try c.apply(fileText: "device = auto\n", name: "x.conf")
+        #expect(c.device == nil)
+        // what the config writes back reads back the same
+        for d in [DeviceSelector.index(2), .uuid("6d657361-3232-2e33-2e36-000000000000"), .pciBusID("0000:65:00.0")] {
+            #expect(DeviceSelector(parsing: d.description) == d)
+        }
+        for bad in ["65", "gpu0", "6d657361-3232-2e33-2e36", "0000:65:00", "zz:00.0", "0000:65:00.0.1"] {
+            var c2 = DaemonConfig()
+            #expect(throws: ConfigError.self) { try c2.apply(fileText: "device = \(bad)\n", name: "x.conf") }
+        }
     }
 
     @Test func unknownKeyNamesTheLine() {

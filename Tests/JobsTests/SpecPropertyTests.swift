@@ -104,7 +104,7 @@ struct SpecPropertyTests {
     @Test("each draw trains and samples on Vulkan (lavapipe in CI)")
     func vulkan() throws {
         let ci = ProcessInfo.processInfo.environment["CI"] == "true"
-        let report = JobReports.backend(choice: .vulkan, deviceIndex: nil, shaderDir: SpecPropertyTests.shaders)
+        let report = JobReports.backend(choice: .vulkan, device: nil, shaderDir: SpecPropertyTests.shaders)
         if !ci && report.selected != "vulkan" {
             print("skipped: Vulkan unusable here (\(report.reason)); with CI=true this test runs")
             return

@@ -131,6 +131,34 @@ struct VulkanStartupTests {
         }
     }
 
+    @Test("a device UUID selects that device; an unknown UUID or PCI bus id lists the devices")
+    func selectByUUIDOrPCI() throws {
+        _ = try VulkanTestEnv.require()
+        let probe = VulkanComputeBackend.probe(options: VulkanTestEnv.options())
+        let target = try #require(probe.devices.first { $0.hasComputeQueue && $0.uuid != nil })
+        var options = VulkanTestEnv.options()
+        options.deviceUUID = try #require(target.uuid).uppercased()
+        let vk = try VulkanComputeBackend(options: options)
+        #expect(vk.deviceDescription.uuid == target.uuid && vk.deviceDescription.index == target.index)
+        if let pci = target.pciBusID {
+            var byPCI = VulkanTestEnv.options()
+            byPCI.devicePCIBusID = pci
+            #expect(try VulkanComputeBackend(options: byPCI).deviceDescription.index == target.index)
+        }
+        for (uuid, pci) in [("00000000-0000-0000-0000-0000000000ff", nil), (nil, "ffff:ff:1f.7")] as [(String?, String?)] {
+            var bad = VulkanTestEnv.options()
+            bad.deviceUUID = uuid; bad.devicePCIBusID = pci
+            #expect {
+                _ = try VulkanComputeBackend(options: bad)
+            } throws: { error in
+                guard let e = error as? VulkanError, case .deviceNotFound(_, let devices) = e else { return false }
+                let text = e.description
+                return devices.count == probe.devices.count && text.contains(uuid ?? pci!)
+                    && text.contains(target.name) && text.contains(target.uuid!)
+            }
+        }
+    }
+
     @Test("no glslang at the given path → glslangMissing")
     func glslangMissing() throws {
         _ = try VulkanTestEnv.require()

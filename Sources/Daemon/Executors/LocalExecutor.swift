@@ -13,7 +13,7 @@ extension DaemonConfig {
         if let b = spec.backend, let c = BackendChoice(rawValue: b) { choice = c }
         return JobContext(
             jobID: id, jobDir: URL(fileURLWithPath: stateDir + "/jobs/" + id), modelsDir: URL(fileURLWithPath: stateDir + "/models"),
-            backend: choice, deviceIndex: device,
+            backend: choice, device: device,
             shaderDir: shaderDir.isEmpty ? nil : URL(fileURLWithPath: shaderDir),
             cpuThreads: cpuThreads == 0 ? nil : cpuThreads,
             checkpointEvery: checkpointEvery, checkpointKeep: checkpointKeep, progressEvery: progressEvery,
