@@ -29,12 +29,14 @@ enum Kernels {
     static let emaUpdate = ShaderVariant("emaUpdate")
     static let gaussianNoise = ShaderVariant("gaussianNoise")
     static let philoxWords = ShaderVariant("gaussianNoise", ["RAW_WORDS"])
+    /// gaussianNoise with the driver's log made as wrong as the Vulkan spec allows (tests only)
+    static let gaussianNoiseWorstCaseLog = ShaderVariant("gaussianNoise", ["WORST_CASE_LOG"])
 
     /// Every variant the backend uses with this matmul kernel, compiled when it starts.
-    static func all(direct: Bool) -> [ShaderVariant] {
+    static func all(direct: Bool, worstCaseLog: Bool = false) -> [ShaderVariant] {
         var list = [linearForward(direct: direct), fill, copy, biasBackward, axpby, combine3, rowCombine, sumOfSquares, sumFinal,
                     rowSumOfSquares, copyColumns, timeEmbedding, embeddingForward, embeddingBackward, mseLoss,
-                    adamwStep, emaUpdate, gaussianNoise, philoxWords]
+                    adamwStep, emaUpdate, worstCaseLog ? gaussianNoiseWorstCaseLog : gaussianNoise, philoxWords]
         for ta in [false, true] { for tb in [false, true] { list.append(matmul(transA: ta, transB: tb, direct: direct)) } }
         for act in Activation.allCases { list += [activationForward(act), activationBackward(act)] }
         return list

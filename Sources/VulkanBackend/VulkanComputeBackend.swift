@@ -21,6 +21,8 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
     let pipelines: Pipelines
     let stream: CommandStream
     let tiling: MatmulTiling
+    /// gaussianNoise, or its worst-case-log variant (VulkanOptions.emulateWorstCaseLog)
+    let noiseKernel: ShaderVariant
     /// invocations per workgroup of the 1-D kernels
     let groupSize: UInt32
     /// Per-workgroup partial sums of the two-pass reductions.
@@ -78,7 +80,8 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
             kernel = forced
         }
         tiling = MatmulTiling.forDevice(type: chosen.type, kernel: kernel, maxInvocations: maxInvocations)
-        let variants = Kernels.all(direct: tiling.direct)
+        let variants = Kernels.all(direct: tiling.direct, worstCaseLog: options.emulateWorstCaseLog)
+        noiseKernel = options.emulateWorstCaseLog ? Kernels.gaussianNoiseWorstCaseLog : Kernels.gaussianNoise
         let spirv = try compiler.compileAll(variants)
 
         device = try VulkanDevice(instance: instance, physical: physical[chosen.index], description: chosen,

@@ -155,7 +155,7 @@ extension VulkanComputeBackend {
 
     // out (N)
     public func gaussianNoise(out: BufferView, seed: UInt64, counterBase: UInt64) {
-        noise(Kernels.gaussianNoise, out: out, seed: seed, counterBase: counterBase)
+        noise(noiseKernel, out: out, seed: seed, counterBase: counterBase)
     }
 
     /// Debug/test path of `gaussianNoise`: element i receives raw Philox word (i % 4) of block

@@ -33,6 +33,9 @@ public struct VulkanOptions: Sendable {
     /// wait that exceeds this becomes a device-lost error. One submission holds at most 1,024
     /// dispatches (milliseconds on a GPU, well under a minute on lavapipe).
     public var fenceTimeoutSeconds: Double = 120
+    /// Tests only: build gaussianNoise with the driver's log made as inaccurate as the Vulkan
+    /// spec allows near 1 (+2^-21), to show the noise stays finite on any conforming driver.
+    public var emulateWorstCaseLog = false
 
     public init(libraryPath: String = "libvulkan.so.1", deviceIndex: Int? = nil, allowCPUDevice: Bool = false,
                 shaderDir: URL? = nil, cacheDir: URL? = nil, glslangPath: String? = nil, matmulKernel: MatmulKernel = .auto,

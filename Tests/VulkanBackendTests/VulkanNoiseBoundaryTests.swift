@@ -57,4 +57,28 @@ struct VulkanNoiseBoundaryTests {
             }
         }
     }
+
+    @Test("with the worst log the spec allows (+2^-21 near 1) the boundary normals stay finite and within the bound")
+    func worstCaseLog() throws {
+        var options = VulkanTestEnv.options()
+        options.emulateWorstCaseLog = true
+        // before safeLog, u = 1 − 2^-24 gave log u + 2^-21 > 0 here and sqrt of a negative: NaN
+        let t = Twin(vk: try VulkanComputeBackend(options: options))
+        for c in Self.cases {
+            let out = try t.make([Float](repeating: .nan, count: 8))
+            t.vk.gaussianNoise(out: out.0, seed: Self.seed, counterBase: c.block - 1)
+            t.ref.gaussianNoise(out: out.1, seed: Self.seed, counterBase: c.block - 1)
+            let (g, w) = t.whole(out)
+            #expect(g.allSatisfy { $0.isFinite }, "block \(c.block): \(g)")
+            expectClose(g, w, abs: VulkanNoiseBound.abs, rel: 0, "worst-case-log gaussianNoise at block \(c.block)")
+        }
+        // and over many blocks: every normal finite
+        let n = 1 << 16
+        let big = try t.make([Float](repeating: .nan, count: n))
+        t.vk.gaussianNoise(out: big.0, seed: Self.seed, counterBase: 0)
+        t.ref.gaussianNoise(out: big.1, seed: Self.seed, counterBase: 0)
+        let (g, w) = t.whole(big)
+        #expect(g.allSatisfy { $0.isFinite })
+        expectClose(g, w, abs: VulkanNoiseBound.abs, rel: 0, "worst-case-log gaussianNoise, 2^16 normals")
+    }
 }
