@@ -37,16 +37,23 @@ struct VulkanNoiseBoundaryTests {
         }
     }
 
+    /// Normals of blocks `block` and `block + 1` on both backends (whole buffers, padding
+    /// included): the GPU's finite and within the spec-derived bound of the CPU's.
+    static func normalsNear(_ block: UInt64, _ t: Twin, _ what: String) throws -> (gpu: [Float], cpu: [Float]) {
+        let out = try t.make([Float](repeating: .nan, count: 8))
+        t.vk.gaussianNoise(out: out.0, seed: seed, counterBase: block - 1)
+        t.ref.gaussianNoise(out: out.1, seed: seed, counterBase: block - 1)
+        let (g, w) = t.whole(out)
+        #expect(g.allSatisfy { $0.isFinite }, "block \(block): \(g)")
+        expectClose(g, w, abs: VulkanNoiseBound.abs, rel: 0, "\(what) at block \(block)")
+        return (g, w)
+    }
+
     @Test("GPU normals at boundary words: finite, within the spec-derived bound of the CPU")
     func boundaryNormals() throws {
         let t = Twin(vk: try VulkanTestEnv.require())
         for c in Self.cases {
-            let out = try t.make([Float](repeating: .nan, count: 8))
-            t.vk.gaussianNoise(out: out.0, seed: Self.seed, counterBase: c.block - 1)
-            t.ref.gaussianNoise(out: out.1, seed: Self.seed, counterBase: c.block - 1)
-            let (g, w) = t.whole(out)
-            #expect(g.allSatisfy { $0.isFinite }, "block \(c.block): \(g)")
-            expectClose(g, w, abs: VulkanNoiseBound.abs, rel: 0, "gaussianNoise at block \(c.block)")
+            let (g, w) = try Self.normalsNear(c.block, t, "gaussianNoise")
             // the CPU reference is the documented formula
             let words = Philox.words(seed: Self.seed, block: c.block)
             let (a, b) = Philox.boxMuller(words.2, words.3)
@@ -64,14 +71,7 @@ struct VulkanNoiseBoundaryTests {
         options.emulateWorstCaseLog = true
         // before safeLog, u = 1 − 2^-24 gave log u + 2^-21 > 0 here and sqrt of a negative: NaN
         let t = Twin(vk: try VulkanComputeBackend(options: options))
-        for c in Self.cases {
-            let out = try t.make([Float](repeating: .nan, count: 8))
-            t.vk.gaussianNoise(out: out.0, seed: Self.seed, counterBase: c.block - 1)
-            t.ref.gaussianNoise(out: out.1, seed: Self.seed, counterBase: c.block - 1)
-            let (g, w) = t.whole(out)
-            #expect(g.allSatisfy { $0.isFinite }, "block \(c.block): \(g)")
-            expectClose(g, w, abs: VulkanNoiseBound.abs, rel: 0, "worst-case-log gaussianNoise at block \(c.block)")
-        }
+        for c in Self.cases { _ = try Self.normalsNear(c.block, t, "worst-case-log gaussianNoise") }
         // and over many blocks: every normal finite
         let n = 1 << 16
         let big = try t.make([Float](repeating: .nan, count: n))
