@@ -44,9 +44,16 @@ struct VulkanTrainerTests {
         let got = try Self.run(vk, objective: objective)
         let want = try Self.run(ReferenceBackend(), objective: objective)
         #expect(got.losses.count == 40 && want.losses.count == 40)
-        // the runs see the same batches, noise and timesteps; measured on lavapipe: losses agree to
-        // ~1e-6 relative, samples to ~3e-6 relative; the tolerances leave ~30x headroom
-        expectClose(got.losses, want.losses, abs: 1e-6, rel: 1e-4, "loss curve (\(objective))")
-        expectClose(got.samples, want.samples, abs: 1e-4, rel: 1e-4, "samples (\(objective))")
+        // The tolerance is what the Vulkan spec allows, measured: the same run on the reference
+        // with every op moved by its spec bound (SpecPerturbedBackend) diverges from the plain
+        // run by `spread`; a conforming GPU's run may differ by about as much, so the check allows
+        // 4× that spread (differences of several ops can add up beyond one perturbed run).
+        let moved = try Self.run(SpecPerturbedBackend(), objective: objective)
+        let lossSpread = zip(moved.losses, want.losses).map { Swift.abs($0 - $1) / max(Swift.abs($1), 1e-6) }.max() ?? 0
+        let sampleSpread = zip(moved.samples, want.samples).map { Swift.abs($0 - $1) }.max() ?? 0
+        #expect(lossSpread > 0 && sampleSpread > 0, "the perturbed run must move")
+        expectClose(got.losses, want.losses, abs: 0, rel: 4 * lossSpread, "loss curve (\(objective)), spec spread \(lossSpread)")
+        expectClose(got.samples, want.samples, abs: 4 * sampleSpread, rel: 0, "samples (\(objective)), spec spread \(sampleSpread)")
+        print("VulkanTrainerTests \(objective): spec-allowed spread: loss \(lossSpread) relative, samples \(sampleSpread) absolute")
     }
 }

@@ -1,0 +1,115 @@
+// SpecPerturbedBackend.swift — the reference CPU backend with every result a conforming Vulkan
+// driver may compute differently moved by the most the Vulkan spec allows, in a fixed pseudo-
+// random direction per element. Running the same training twice, plain and perturbed, measures
+// how far spec-allowed errors can move a run; that divergence, not a figure tuned on lavapipe,
+// sets the GPU-vs-CPU tolerance of the training test (VulkanTrainerTests).
+//
+// Bounds per op (relative to the value, u = 2^-24 the unit roundoff):
+// - matmul / linear: a different summation order moves a K-term dot product by up to K·u
+//   relative to the sum of |terms|; taken as K·u·|y| (the terms here are of one sign scale);
+// - activations: exp (SiLU, GELU's tanh) has (3 + 2|x|) ulp; taken at |x| = 4: 11 ulp = 22 u;
+// - gaussianNoise: the bound VulkanNoiseBound.abs (1e-5 absolute, derived there);
+// - time embedding, +, −, ×: identical floats on both backends (portable sin/cos; correctly
+//   rounded basic operations), so unperturbed.
+import CPUBackend
+import DiffusionCore
+
+final class SpecPerturbedBackend: Backend {
+    let base = ReferenceBackend()
+    private var calls: UInt64 = 0
+    static let u: Float = 1.0 / 16_777_216
+
+    var info: BackendInfo { base.info }
+
+    /// x[i] += sign(i)·(absolute + relative·|x[i]|), the sign from a hash of the call and index.
+    private func perturb(_ v: BufferView, relative: Float, absolute: Float = 0) {
+        calls &+= 1
+        var x = base.read(v)
+        for i in x.indices {
+            var h = (calls &* 0x9E37_79B9_7F4A_7C15) ^ UInt64(i) &* 0xBF58_476D_1CE4_E5B9
+            h ^= h >> 31
+            let s: Float = h & 1 == 0 ? 1 : -1
+            x[i] += s * (absolute + relative * Swift.abs(x[i]))
+        }
+        base.write(x, to: v)
+    }
+
+    func makeBuffer(count: Int) throws -> DeviceBuffer { try base.makeBuffer(count: count) }
+    func write(_ values: [Float], to view: BufferView) { base.write(values, to: view) }
+    func read(_ view: BufferView) throws -> [Float] { base.read(view) }
+    func synchronize() throws {}
+    func copy(_ src: BufferView, to dst: BufferView) { base.copy(src, to: dst) }
+    func fill(_ x: BufferView, value: Float) { base.fill(x, value: value) }
+
+    func matmul(_ a: BufferView, _ b: BufferView, _ c: BufferView, m: Int, n: Int, k: Int,
+                transA: Bool, transB: Bool, alpha: Float, beta: Float) {
+        base.matmul(a, b, c, m: m, n: n, k: k, transA: transA, transB: transB, alpha: alpha, beta: beta)
+        perturb(c.slice(0, m * n), relative: Float(k) * Self.u)
+    }
+    func linearForward(x: BufferView, weight: BufferView, bias: BufferView, y: BufferView,
+                       batch: Int, inFeatures: Int, outFeatures: Int) {
+        base.linearForward(x: x, weight: weight, bias: bias, y: y, batch: batch, inFeatures: inFeatures, outFeatures: outFeatures)
+        perturb(y.slice(0, batch * outFeatures), relative: Float(inFeatures + 1) * Self.u)
+    }
+    func linearBackward(x: BufferView, weight: BufferView, dy: BufferView, dx: BufferView?, dWeight: BufferView,
+                        dBias: BufferView, batch: Int, inFeatures: Int, outFeatures: Int) {
+        base.linearBackward(x: x, weight: weight, dy: dy, dx: dx, dWeight: dWeight, dBias: dBias,
+                            batch: batch, inFeatures: inFeatures, outFeatures: outFeatures)
+        if let dx { perturb(dx.slice(0, batch * inFeatures), relative: Float(outFeatures) * Self.u) }
+        perturb(dWeight.slice(0, outFeatures * inFeatures), relative: Float(batch) * Self.u)
+        perturb(dBias.slice(0, outFeatures), relative: Float(batch) * Self.u)
+    }
+    func biasBackward(dy: BufferView, dBias: BufferView, rows: Int, cols: Int) {
+        base.biasBackward(dy: dy, dBias: dBias, rows: rows, cols: cols)
+        perturb(dBias.slice(0, cols), relative: Float(rows) * Self.u)
+    }
+    func activationForward(_ act: Activation, x: BufferView, y: BufferView) {
+        base.activationForward(act, x: x, y: y)
+        if act != .relu { perturb(y, relative: 22 * Self.u) }
+    }
+    func activationBackward(_ act: Activation, x: BufferView, dy: BufferView, dx: BufferView) {
+        base.activationBackward(act, x: x, dy: dy, dx: dx)
+        if act != .relu { perturb(dx, relative: 22 * Self.u) }
+    }
+    func axpby(a: Float, x: BufferView, b: Float, y: BufferView, out: BufferView) { base.axpby(a: a, x: x, b: b, y: y, out: out) }
+    func combine3(a: Float, x: BufferView, b: Float, y: BufferView, c: Float, z: BufferView, out: BufferView) {
+        base.combine3(a: a, x: x, b: b, y: y, c: c, z: z, out: out)
+    }
+    func rowCombine(ca: BufferView, x: BufferView, cb: BufferView, y: BufferView, out: BufferView, rows: Int, cols: Int) {
+        base.rowCombine(ca: ca, x: x, cb: cb, y: y, out: out, rows: rows, cols: cols)
+    }
+    func sumOfSquares(_ x: BufferView, out: BufferView) {
+        base.sumOfSquares(x, out: out)
+        perturb(out.slice(0, 1), relative: Float(x.count) * Self.u)
+    }
+    func rowSumOfSquares(_ x: BufferView, out: BufferView, rows: Int, cols: Int) {
+        base.rowSumOfSquares(x, out: out, rows: rows, cols: cols)
+        perturb(out.slice(0, rows), relative: Float(cols) * Self.u)
+    }
+    func copyColumns(src: BufferView, srcCols: Int, srcCol: Int, dst: BufferView, dstCols: Int, dstCol: Int, rows: Int, width: Int) {
+        base.copyColumns(src: src, srcCols: srcCols, srcCol: srcCol, dst: dst, dstCols: dstCols, dstCol: dstCol, rows: rows, width: width)
+    }
+    func timeEmbedding(t: BufferView, out: BufferView, batch: Int, dim: Int, scale: Float) {
+        base.timeEmbedding(t: t, out: out, batch: batch, dim: dim, scale: scale)
+    }
+    func embeddingForward(labels: BufferView, table: BufferView, out: BufferView, batch: Int, dim: Int) {
+        base.embeddingForward(labels: labels, table: table, out: out, batch: batch, dim: dim)
+    }
+    func embeddingBackward(labels: BufferView, dOut: BufferView, dTable: BufferView, batch: Int, dim: Int) {
+        base.embeddingBackward(labels: labels, dOut: dOut, dTable: dTable, batch: batch, dim: dim)
+        perturb(dTable, relative: Float(batch) * Self.u)
+    }
+    func mseLoss(pred: BufferView, target: BufferView, dPred: BufferView, lossOut: BufferView) {
+        base.mseLoss(pred: pred, target: target, dPred: dPred, lossOut: lossOut)
+        perturb(lossOut.slice(0, 1), relative: Float(pred.count) * Self.u)
+    }
+    func adamwStep(params: BufferView, grads: BufferView, m: BufferView, v: BufferView,
+                   gradNormSquared: BufferView, hyper: AdamWHyper) {
+        base.adamwStep(params: params, grads: grads, m: m, v: v, gradNormSquared: gradNormSquared, hyper: hyper)
+    }
+    func emaUpdate(ema: BufferView, params: BufferView, decay: Float) { base.emaUpdate(ema: ema, params: params, decay: decay) }
+    func gaussianNoise(out: BufferView, seed: UInt64, counterBase: UInt64) {
+        base.gaussianNoise(out: out, seed: seed, counterBase: counterBase)
+        perturb(out, relative: 0, absolute: VulkanNoiseBound.abs)
+    }
+}
