@@ -97,18 +97,25 @@ final class VulkanInstance: @unchecked Sendable {
         return usable.first { families[$0].flags & graphics == 0 } ?? usable.first
     }
 
-    /// The device UUID (VkPhysicalDeviceIDProperties, Vulkan 1.1) as 8-4-4-4-12 hex, or nil.
-    func deviceUUID(_ pd: VkPhysicalDevice) -> String? {
-        guard apiVersion >= VulkanVersion.make(1, 1), properties(pd).apiVersion >= VulkanVersion.make(1, 1),
-              let getProps2 = fn.getPhysicalDeviceProperties2 else { return nil }
-        var idProps = VkPhysicalDeviceIDProperties()
-        idProps.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES
-        withUnsafeMutablePointer(to: &idProps) { ip in
+    /// Fills `ext` (a properties struct with its sType set) through vkGetPhysicalDeviceProperties2,
+    /// chained as its pNext; false when the instance is older than Vulkan 1.1 or lacks the call.
+    private func chainedProperties<T>(_ pd: VkPhysicalDevice, _ ext: inout T) -> Bool {
+        guard apiVersion >= VulkanVersion.make(1, 1), let getProps2 = fn.getPhysicalDeviceProperties2 else { return false }
+        withUnsafeMutablePointer(to: &ext) { ep in
             var p2 = VkPhysicalDeviceProperties2()
             p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
-            p2.pNext = UnsafeMutableRawPointer(ip)
+            p2.pNext = UnsafeMutableRawPointer(ep)
             getProps2(pd, &p2)
         }
+        return true
+    }
+
+    /// The device UUID (VkPhysicalDeviceIDProperties, Vulkan 1.1) as 8-4-4-4-12 hex, or nil.
+    func deviceUUID(_ pd: VkPhysicalDevice) -> String? {
+        guard properties(pd).apiVersion >= VulkanVersion.make(1, 1) else { return nil }
+        var idProps = VkPhysicalDeviceIDProperties()
+        idProps.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_ID_PROPERTIES
+        guard chainedProperties(pd, &idProps) else { return nil }
         let bytes = withUnsafeBytes(of: idProps.deviceUUID) { Array($0) }
         return Self.uuidString(bytes)
     }
@@ -125,16 +132,10 @@ final class VulkanInstance: @unchecked Sendable {
 
     /// "dddd:bb:dd.f" from VK_EXT_pci_bus_info, checked for first; nil when the device lacks it.
     func pciBusID(_ pd: VkPhysicalDevice) -> String? {
-        guard apiVersion >= VulkanVersion.make(1, 1), let getProps2 = fn.getPhysicalDeviceProperties2,
-              hasExtension(pd, "VK_EXT_pci_bus_info") else { return nil }
+        guard hasExtension(pd, "VK_EXT_pci_bus_info") else { return nil }
         var pci = VkPhysicalDevicePCIBusInfoPropertiesEXT()
         pci.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PCI_BUS_INFO_PROPERTIES_EXT
-        withUnsafeMutablePointer(to: &pci) { pp in
-            var p2 = VkPhysicalDeviceProperties2()
-            p2.sType = VK_STRUCTURE_TYPE_PHYSICAL_DEVICE_PROPERTIES_2
-            p2.pNext = UnsafeMutableRawPointer(pp)
-            getProps2(pd, &p2)
-        }
+        guard chainedProperties(pd, &pci) else { return nil }
         return Self.pciString(domain: pci.pciDomain, bus: pci.pciBus, device: pci.pciDevice, function: pci.pciFunction)
     }
 
