@@ -8,7 +8,7 @@ BUILD_DIR  ?= .build
 APT_PKGS   := libvulkan-dev glslang-tools mesa-vulkan-drivers
 DEMO_DIR   ?= demo-out
 
-.PHONY: all deps build test validate demo bench clean help slurm-up
+.PHONY: all deps build test validate demo bench clean help slurm-up dist dist-test gpu-check
 
 all: build
 
@@ -17,6 +17,9 @@ help:
 	@echo "make test    build and run the whole test suite (Vulkan tests run on lavapipe when present)"
 	@echo "make bench   swift run -c release diffbench"
 	@echo "make build   release build of diffusiond, diffctl, diffbench"
+	@echo "make dist    self-contained bundle dist/diffusiond-<version>-linux-<arch>.tar.gz (static Swift runtime, precompiled SPIR-V)"
+	@echo "make dist-test  unpack the bundle in an empty directory and run it with a clean environment"
+	@echo "make gpu-check  every op on the Vulkan device against the CPU, benchmarks, PyTorch side by side (scripts/gpu-check.sh)"
 
 # System packages: Vulkan headers (build), the loader + lavapipe (run), glslang (shader compiler).
 # Installed with apt when missing and we may (root, or passwordless sudo); otherwise a note, since
@@ -66,5 +69,15 @@ demo: build
 bench: build
 	$(SWIFT) run -c release diffbench
 
+# The bundle for a GPU box without Swift (see scripts/make-dist.sh), and its clean-room test.
+dist: deps
+	SWIFT=$(SWIFT) bash scripts/make-dist.sh
+
+dist-test: dist
+	bash scripts/dist-test.sh $$(ls -t dist/diffusiond-*.tar.gz | head -1)
+
+gpu-check: build
+	bash scripts/gpu-check.sh
+
 clean:
-	rm -rf $(BUILD_DIR) $(DEMO_DIR)
+	rm -rf $(BUILD_DIR) .build-dist dist $(DEMO_DIR)

@@ -1,8 +1,12 @@
-// ShaderCompiler.swift — GLSL → SPIR-V with glslangValidator, cached on disk.
+// ShaderCompiler.swift — GLSL → SPIR-V with glslangValidator, cached on disk, or precompiled.
 // Cache key: a 128-bit FNV-1a hash of the compiler's version string, the -D defines, the
 // shader source and every shared header (*.glsl) in the shader directory; a restart with
 // unchanged shaders and compiler compiles nothing. Compile errors come back as
 // "shaders/<file>:<line>: error: <message>" lines.
+// Without a compiler (a bundle on a GPU box with only a Vulkan driver), SPIR-V comes from
+// `<shaderDir>/spirv/`, written by `make dist` (`diffusiond compile-shaders`): one file per
+// variant named by a hash of its defines, source and headers (no compiler version), so a
+// precompiled file is used only for exactly the source it was compiled from.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -19,21 +23,29 @@ struct ShaderVariant: Hashable, CustomStringConvertible {
 final class ShaderCompiler: @unchecked Sendable {
     let shaderDir: URL
     let cacheDir: URL
-    let glslang: String
+    /// nil: no compiler on this machine; only cached or precompiled SPIR-V can be used.
+    let glslang: String?
     let compilerVersion: String
+    /// `<shaderDir>/spirv`: SPIR-V precompiled for exactly these sources (see the header).
+    var precompiledDir: URL { shaderDir.appendingPathComponent("spirv") }
     private let headers: String
     private let lock = NSLock()
     private(set) var compiledCount = 0
     private(set) var cachedCount = 0
+    private(set) var precompiledCount = 0
     private(set) var cacheWritable = true
 
-    init(shaderDir: URL, cacheDir: URL, glslang: String) throws {
+    init(shaderDir: URL, cacheDir: URL, glslang: String?) throws {
         self.shaderDir = shaderDir
         self.cacheDir = cacheDir
         self.glslang = glslang
-        let version = try Self.run(glslang, ["--version"], cwd: nil)
-        guard version.status == 0 else { throw VulkanError.glslangMissing(searched: [glslang + " (--version failed)"]) }
-        compilerVersion = version.output
+        if let glslang {
+            let version = try Self.run(glslang, ["--version"], cwd: nil)
+            guard version.status == 0 else { throw VulkanError.glslangMissing(searched: [glslang + " (--version failed)"]) }
+            compilerVersion = version.output
+        } else {
+            compilerVersion = "none"
+        }
         let names = ((try? FileManager.default.contentsOfDirectory(atPath: shaderDir.path)) ?? [])
             .filter { $0.hasSuffix(".glsl") }.sorted()
         headers = names.map { name in
@@ -47,15 +59,41 @@ final class ShaderCompiler: @unchecked Sendable {
     /// "compiled N, loaded M from cache (dir)"
     var stateDescription: String {
         lock.lock(); defer { lock.unlock() }
-        return "shaders: \(compiledCount) compiled, \(cachedCount) from cache (\(cacheWritable ? cacheDir.path : "cache disabled"))"
+        let precompiled = precompiledCount > 0 ? ", \(precompiledCount) precompiled" : ""
+        return "shaders: \(compiledCount) compiled, \(cachedCount) from cache\(precompiled) (\(cacheWritable ? cacheDir.path : "cache disabled"))"
     }
 
-    /// SPIR-V words of `variant`, from the cache or freshly compiled.
-    func spirv(_ variant: ShaderVariant) throws -> [UInt32] {
+    /// Hash of what a variant's SPIR-V depends on apart from the compiler: defines, source, headers.
+    func sourceKey(_ variant: ShaderVariant, source: String) -> String {
+        Self.hashHex([variant.defines.joined(separator: ","), source, headers].joined(separator: "\u{0}"))
+    }
+
+    /// `<name>-<sourceKey>.spv`, the precompiled file of `variant`.
+    func precompiledName(_ variant: ShaderVariant, source: String) -> String {
+        "\(([variant.file] + variant.defines).joined(separator: "-"))-\(sourceKey(variant, source: source)).spv"
+    }
+
+    func source(of variant: ShaderVariant) throws -> String {
         let sourceURL = shaderDir.appendingPathComponent(variant.file + ".comp")
         let relative = shaderDir.lastPathComponent + "/" + variant.file + ".comp"
         guard let source = try? String(contentsOf: sourceURL, encoding: .utf8) else {
             throw VulkanError.shaderCompileFailed(file: relative, message: "\(relative): error: cannot read \(sourceURL.path)")
+        }
+        return source
+    }
+
+    /// SPIR-V words of `variant`, from the cache or freshly compiled.
+    func spirv(_ variant: ShaderVariant) throws -> [UInt32] {
+        let relative = shaderDir.lastPathComponent + "/" + variant.file + ".comp"
+        let source = try self.source(of: variant)
+        guard let glslang else {
+            let file = precompiledDir.appendingPathComponent(precompiledName(variant, source: source))
+            guard let data = try? Data(contentsOf: file), let words = Self.words(data) else {
+                throw VulkanError.glslangMissing(searched: ShaderLocator.compilerSearchPath
+                    + ["no precompiled SPIR-V for \(variant) matching this source in \(precompiledDir.path)"])
+            }
+            lock.lock(); precompiledCount += 1; lock.unlock()
+            return words
         }
         let keyText = [compilerVersion, variant.defines.joined(separator: ","), source, headers].joined(separator: "\u{0}")
         let key = Self.hashHex(keyText)

@@ -52,23 +52,32 @@ enum ShaderLocator {
         return home.appendingPathComponent(".cache/diffusiond/spirv")
     }
 
-    /// The glslang executable: options.glslangPath, else glslangValidator / glslang on PATH.
-    static func glslang(explicit: String?) throws -> String {
+    /// The glslang executable: options.glslangPath, else $DIFFUSIOND_GLSLANG, else glslangValidator /
+    /// glslang on PATH, /usr/bin, /usr/local/bin. nil when there is none (or the setting is "none"):
+    /// the backend then runs on cached or precompiled SPIR-V (`<shaderDir>/spirv`, see ShaderCompiler).
+    static func glslang(explicit: String?,
+                        environment: [String: String] = ProcessInfo.processInfo.environment) throws -> String? {
         let fm = FileManager.default
-        if let explicit {
-            guard fm.isExecutableFile(atPath: explicit) else { throw VulkanError.glslangMissing(searched: [explicit]) }
-            return explicit
+        let setting = explicit ?? environment["DIFFUSIOND_GLSLANG"].flatMap { $0.isEmpty ? nil : $0 }
+        if let setting {
+            if setting == "none" { return nil }
+            guard fm.isExecutableFile(atPath: setting) else { throw VulkanError.glslangMissing(searched: [setting]) }
+            return setting
         }
-        var dirs = (ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map(String.init)
-        dirs += ["/usr/bin", "/usr/local/bin"]
-        var searched: [String] = []
         for name in ["glslangValidator", "glslang"] {
-            for dir in dirs {
-                let path = dir + "/" + name
-                searched.append(path)
-                if fm.isExecutableFile(atPath: path) { return path }
+            for dir in searchDirs(environment) where fm.isExecutableFile(atPath: dir + "/" + name) {
+                return dir + "/" + name
             }
         }
-        throw VulkanError.glslangMissing(searched: Array(Set(dirs)).sorted().map { $0 + "/glslangValidator" })
+        return nil
     }
+
+    static func searchDirs(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> [String] {
+        var dirs = (environment["PATH"] ?? "").split(separator: ":").map(String.init)
+        for dir in ["/usr/bin", "/usr/local/bin"] where !dirs.contains(dir) { dirs.append(dir) }
+        return dirs
+    }
+
+    /// Where a compiler was looked for, for error messages.
+    static var compilerSearchPath: [String] { searchDirs().map { $0 + "/glslangValidator" } }
 }

@@ -53,6 +53,11 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
     /// Command-buffer submissions and recorded dispatches so far (for benchmarks).
     public var submissionCount: Int { lock.lock(); defer { lock.unlock() }; return stream.submissions }
     public var dispatchCount: Int { lock.lock(); defer { lock.unlock() }; return stream.totalDispatches }
+    /// Bytes copied host → device (`write`) and device → host (`read`) so far (for benchmarks).
+    public var bytesToDevice: Int { lock.lock(); defer { lock.unlock() }; return uploadedBytes }
+    public var bytesFromDevice: Int { lock.lock(); defer { lock.unlock() }; return downloadedBytes }
+    private var uploadedBytes = 0
+    private var downloadedBytes = 0
 
     /// Opens the loader, creates the instance and device, compiles (or loads from cache) every
     /// shader. Throws a `VulkanError` naming the reason when Vulkan cannot be used.
@@ -93,6 +98,36 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
                                   cacheDir: compiler.cacheWritable ? compiler.cacheDir : nil)
         stream = try CommandStream(device: device, pipelines: pipelines)
         partials = try RawBuffer(device: device, bytes: Kernels.maxReductionGroups * 4, hostVisible: false)
+    }
+
+    /// Compiles every shader variant the backend can use (both matmul kernels) and writes each
+    /// as `<outDir>/<variant>-<source hash>.spv` (default `<shaderDir>/spirv`), the precompiled
+    /// SPIR-V a machine without glslang runs on. Needs glslang; needs no Vulkan device.
+    /// Returns the files written.
+    public static func precompileShaders(shaderDir explicitDir: URL? = nil, outDir: URL? = nil,
+                                         glslangPath: String? = nil) throws -> [URL] {
+        let shaderDir = try ShaderLocator.shaderDirectory(explicit: explicitDir)
+        guard let glslang = try ShaderLocator.glslang(explicit: glslangPath) else {
+            throw VulkanError.glslangMissing(searched: ShaderLocator.compilerSearchPath)
+        }
+        let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("diffusiond-precompile-\(getpid())")
+        defer { try? FileManager.default.removeItem(at: scratch) }
+        let compiler = try ShaderCompiler(shaderDir: shaderDir, cacheDir: scratch, glslang: glslang)
+        var variants: [ShaderVariant] = []
+        for variant in Kernels.all(direct: false) + Kernels.all(direct: true) where !variants.contains(variant) {
+            variants.append(variant)
+        }
+        let spirv = try compiler.compileAll(variants)
+        let out = outDir ?? compiler.precompiledDir
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        var written: [URL] = []
+        for variant in variants {
+            let file = out.appendingPathComponent(compiler.precompiledName(variant, source: try compiler.source(of: variant)))
+            let words = spirv[variant]!
+            try words.withUnsafeBufferPointer { Data(buffer: $0) }.write(to: file, options: .atomic)
+            written.append(file)
+        }
+        return written
     }
 
     /// Lists the Vulkan devices (or the reason there are none) without compiling anything.
@@ -183,7 +218,7 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
     public func write(_ values: [Float], to view: BufferView) {
         precondition(values.count == view.count, "vulkan write: \(values.count) floats into a view of \(view.count)")
         let b = binding(view, "write")
-        record { try stream.upload(values, to: b.raw, offset: b.offset) }
+        record { try stream.upload(values, to: b.raw, offset: b.offset); uploadedBytes += values.count * 4 }
     }
 
     /// Device → host copy; waits for all recorded work. Throws the device error when this or
@@ -191,7 +226,7 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
     public func read(_ view: BufferView) throws -> [Float] {
         let b = binding(view, "read")
         var out: [Float] = []
-        record { out = try stream.download(b.raw, offset: b.offset, count: view.count) }
+        record { out = try stream.download(b.raw, offset: b.offset, count: view.count); downloadedBytes += view.count * 4 }
         lock.lock(); defer { lock.unlock() }
         if let failure { throw failure }
         return out

@@ -37,6 +37,20 @@ enum Workloads {
         return Double(steps) / median(times)
     }
 
+    /// Submissions, dispatches and host↔device bytes per training step (nil on the CPU), over
+    /// `steps` steps of the reference workload including its loss drains.
+    static func trainTrafficPerStep(_ backend: Backend, steps: Int) throws -> [String: Double]? {
+        let data = try BuiltinDatasets.make("ring8", count: 20_000, seed: 0)
+        let trainer = try Trainer(config: referenceConfig(steps: 1_000_000), data: Normalizer(fit: data).applied(to: data),
+                                  backend: backend, lossRingSize: 25)
+        for _ in 0..<5 { trainer.trainStep() }
+        _ = try trainer.drainLosses()
+        guard let before = DeviceTraffic.of(backend) else { return nil }
+        for _ in 0..<steps { trainer.trainStep(); if trainer.mustDrainLosses { _ = try trainer.drainLosses() } }
+        _ = try trainer.drainLosses()
+        return DeviceTraffic.of(backend)?.perStep(since: before, steps: steps)
+    }
+
     /// Seconds to draw `count` samples with a sampler from a reference-sized model.
     static func samplingSeconds(_ backend: Backend, kind: SamplerKind, steps: Int, count: Int, repeats: Int) throws -> Double {
         let config = referenceConfig(steps: 1).model

@@ -2,7 +2,7 @@
 // for 10,000 points (DDIM-50, DDPM-1000), on the CPU backend and on Vulkan when a device is
 // usable, and the policy request latency through the daemon socket.
 //
-//   swift run -c release diffbench [--json] [--backend cpu|vulkan|all] [--only matmul,train,sample,policy,longrun] [--quick] [--seconds N]
+//   swift run -c release diffbench [--json] [--backend cpu|vulkan|all] [--only ops,matmul,train,sample,policy,longrun] [--quick] [--seconds N]
 import DiffusionCore
 import Foundation
 import Jobs
@@ -19,7 +19,7 @@ func parseOptions() -> BenchOptions {
     var o = BenchOptions()
     var args = CommandLine.arguments.dropFirst().makeIterator()
     func fail(_ m: String) -> Never {
-        FileHandle.standardError.write(Data("diffbench: \(m)\nusage: diffbench [--json] [--backend cpu|vulkan|all] [--only matmul,train,sample,policy,longrun] [--quick] [--seconds N]\n".utf8))
+        FileHandle.standardError.write(Data("diffbench: \(m)\nusage: diffbench [--json] [--backend cpu|vulkan|all] [--only ops,matmul,train,sample,policy,longrun] [--quick] [--seconds N]\n".utf8))
         exit(2)
     }
     while let a = args.next() {
@@ -40,9 +40,9 @@ func parseOptions() -> BenchOptions {
         case "--only":
             guard let v = args.next() else { fail("--only needs a value") }
             o.only = Set(v.split(separator: ",").map(String.init))
-            if let bad = o.only.first(where: { !["matmul", "train", "sample", "policy", "longrun"].contains($0) }) { fail("unknown workload '\(bad)'") }
+            if let bad = o.only.first(where: { !["ops", "matmul", "train", "sample", "policy", "longrun"].contains($0) }) { fail("unknown workload '\(bad)'") }
         case "-h", "--help":
-            print("usage: diffbench [--json] [--backend cpu|vulkan|all] [--only matmul,train,sample,policy,longrun] [--quick] [--seconds N]")
+            print("usage: diffbench [--json] [--backend cpu|vulkan|all] [--only ops,matmul,train,sample,policy,longrun] [--quick] [--seconds N]")
             exit(0)
         default: fail("unknown argument '\(a)'")
         }
@@ -57,6 +57,7 @@ func log(_ o: BenchOptions, _ s: String) {
 let options = parseOptions()
 var report: [String: Any] = [:]
 var perBackend: [String: [String: Any]] = [:]
+var opMismatches = 0
 
 for choice in options.backends {
     let backend: Backend
@@ -71,8 +72,14 @@ for choice in options.backends {
                             "device_type": backend.info.deviceType, "detail": backend.info.detail]
     log(options, "== \(backend.info.kind): \(backend.info.deviceName) (\(backend.info.deviceType)) \(backend.info.detail)")
     let slow = backend.info.deviceType == "cpu-vulkan"   // lavapipe: correctness, not speed
+    if options.only.contains("ops") {
+        let (table, failed) = OpCheckReport.run(backend, log: { log(options, $0) })
+        r["ops"] = table
+        opMismatches += failed
+    }
     if options.only.contains("matmul") {
-        let sizes = options.quick || slow ? [256, 512] : [256, 512, 1024]
+        let gpu = backend.info.kind == "vulkan" && !slow
+        let sizes = options.quick || slow ? [256, 512] : gpu ? [256, 512, 1024, 2048, 4096] : [256, 512, 1024]
         let g = benchMatmul(backend, sizes: sizes, repeats: options.quick || slow ? 3 : 7)
         var obj: [String: Double] = [:]
         for n in sizes { if let v = g[n] { obj["\(n)"] = v; log(options, String(format: "matmul %4d³         %8.1f GFLOP/s", n, v)) } }
@@ -84,6 +91,11 @@ for choice in options.backends {
             let sps = try Workloads.trainStepsPerSecond(backend, steps: steps, repeats: options.quick || slow ? 1 : 5)
             r["train_steps_per_s"] = sps
             log(options, String(format: "train (reference)   %8.1f steps/s", sps))
+            if let traffic = try Workloads.trainTrafficPerStep(backend, steps: 50) {
+                r["train_per_step"] = traffic
+                log(options, String(format: "  per step: %.2f submissions, %.1f dispatches, %.0f B to device, %.0f B from device",
+                                    traffic["submissions"]!, traffic["dispatches"]!, traffic["bytes_to_device"]!, traffic["bytes_from_device"]!))
+            }
         }
         if options.only.contains("sample") {
             let count = options.quick || slow ? 1000 : 10_000
@@ -140,6 +152,11 @@ if options.only.contains("longrun") {
     }
 }
 if options.json {
+    defer { if opMismatches > 0 { exit(1) } }
     let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
     print(String(decoding: data, as: UTF8.self))
+}
+if opMismatches > 0 {
+    FileHandle.standardError.write(Data("diffbench: \(opMismatches) op check(s) failed\n".utf8))
+    exit(1)
 }

@@ -36,6 +36,9 @@ flags beat the environment, which beats the file):
 
 diffusiond run-job --state-dir DIR --job ID [options]
                            run one job of DIR in this process (what a Slurm batch script runs)
+diffusiond compile-shaders [--shader-dir DIR] [--out DIR]
+                           precompile every shader to SPIR-V (default DIR/spirv), for machines
+                           without glslang (set DIFFUSIOND_GLSLANG=none to use them with one)
   --version, -h/--help
 
 examples:
@@ -48,6 +51,9 @@ let environment = ProcessInfo.processInfo.environment
 if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "run-job" {
     // the batch script of a Slurm job (executor = slurm): run one job of the state directory here
     exit(RunJobCommand.main(Array(CommandLine.arguments.dropFirst(2)), environment: environment))
+}
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "compile-shaders" {
+    exit(CompileShadersCommand.main(Array(CommandLine.arguments.dropFirst(2))))
 }
 do {
     switch try DaemonConfig.load(arguments: Array(CommandLine.arguments.dropFirst()), environment: environment) {
