@@ -4,7 +4,7 @@ import Foundation
 
 let sampleOptions: [OptionSpec] = [
     OptionSpec(["--model", "-m"], "model", .string, "MODEL", "a model name from diffctl models"),
-    OptionSpec(["--sampler"], "sampler", .string, "NAME", "ddpm | ddpm-large | ddim | sde | pc | ode | dpm++2m | flow-euler | flow-heun | langevin"),
+    OptionSpec(["--sampler"], "sampler", .string, "NAME", "ddpm | ddpm-large | ddim | sde | pc | ode | dpm++2m | edm-heun | flow-euler | flow-heun | langevin"),
     OptionSpec(["--steps"], "steps", .int, "N", "sampler steps"),
     OptionSpec(["-n", "--count"], "count", .int, "COUNT", "how many samples"),
     OptionSpec(["--out", "-o"], "out", .path, "FILE.csv|FILE.npy", "where to write the samples (default: the job's directory)"),
@@ -13,7 +13,7 @@ let sampleOptions: [OptionSpec] = [
     OptionSpec(["--guidance"], "guidance", .number, "W", "classifier-free guidance scale"),
     OptionSpec(["--class"], "classLabel", .int, "K", "class label to sample (conditional models)"),
     OptionSpec(["--condition-file"], "conditionFile", .path, "FILE", "conditioning vectors (.csv/.npy): one per sample, or one for all"),
-    OptionSpec(["--spacing"], "spacing", .string, "linspace|leading|trailing", "how sampler steps are spread over the timesteps"),
+    OptionSpec(["--spacing"], "spacing", .string, "linspace|leading|trailing|logsnr|karras", "how sampler steps are spread over the timesteps"),
     OptionSpec(["--trajectory-every"], "trajectoryEvery", .int, "K", "record the reverse path every K steps (for plots)"),
     OptionSpec(["--hallucination-filter"], "hallucinationFilter", .number, "F", "drop this fraction of the least stable samples (highest x̂0 variance)"),
     OptionSpec(["--variance-window"], "varianceWindow", .int, "N", "with --hallucination-filter: score x̂0 over the last N steps (default 2% of --steps)"),

@@ -116,7 +116,9 @@ enum Generation {
         }
         let schedule = train.config.objective.isFlow ? nil : try NoiseSchedule(train.config.schedule)
         let sampler: Sampler
-        do { sampler = try Sampler(config: r.sampler, denoiser: denoiser, schedule: schedule) } catch let e as ModelError {
+        let sampling = try PreconditionedDenoiser.forSampling(denoiser, config: train.config, schedule: schedule,
+                                                              maxBatch: min(r.count, r.sampler.maxBatch))
+        do { sampler = try Sampler(config: r.sampler, denoiser: sampling, schedule: schedule) } catch let e as ModelError {
             throw JobError.invalid(field: "sampler", message: e.description)
         }
         let result = try sampler.sample(count: r.count, initial: initial, progress: r.progress)

@@ -43,7 +43,7 @@ enum JobData {
             throw JobError.data(e.description)
         }
         guard raw.count > 0 else { throw JobError.data("\(s.source): the dataset is empty") }
-        let normalizer = s.normalize ? Normalizer(fit: raw) : .identity(dim: raw.dim)
+        let normalizer = s.normalize ? Normalizer(fit: raw).scaled(by: Float(s.scale)) : .identity(dim: raw.dim)
         let condNormalizer: Normalizer? = raw.condDim > 0 ? (s.normalize ? Normalizer(fitConditions: raw) : .identity(dim: raw.condDim)) : nil
         let normalized = normalizer.applied(to: raw, conditions: condNormalizer)
         let info = DatasetInfo(name: raw.name, source: s.source, isBuiltin: s.isBuiltin, size: raw.count, seed: s.seed,

@@ -41,6 +41,12 @@ public struct JobSpec: Codable, Equatable, Sendable {
     public var labelColumn: String?      // CSV column with class labels (default "label" if present)
     public var prior: String?            // standard | class  (source distribution of the reverse process)
     public var normalize: Bool?
+    public var dataScale: Double?        // std of each normalized dimension the network sees
+    public var preconditioning: String?  // edm | none
+    public var inputStd: Double?         // std of the network's input at every noise level
+    public var lossWeighting: String?    // uniform | min-snr | edm
+    public var minSNRGamma: Double?
+    public var noiseLevels: String?      // uniform | lognormal
     public var checkpointEvery: Int?
     public var components: Int?          // gmm: K
     public var covariance: String?       // gmm: diag | full
@@ -130,7 +136,8 @@ extension JobSpec {
         "kind", "dataset", "datasetSize", "steps", "name", "objective", "schedule", "timesteps", "betaStart",
         "betaEnd", "zeroTerminalSNR", "width", "depth", "timeEmbedDim", "classEmbedDim", "activation",
         "batchSize", "lr", "warmupSteps", "weightDecay", "clipNorm", "emaDecay", "conditional", "condDropout",
-        "conditionColumns", "labelColumn", "prior", "normalize", "checkpointEvery", "components", "covariance",
+        "conditionColumns", "labelColumn", "prior", "normalize", "dataScale", "preconditioning", "inputStd",
+        "lossWeighting", "minSNRGamma", "noiseLevels", "checkpointEvery", "components", "covariance",
         "iterations", "model", "sampler", "count", "eta", "guidance", "classLabel", "conditionFile", "spacing",
         "trajectoryEvery", "out", "force", "hallucinationFilter", "varianceWindow", "samples", "samplers", "guidanceScales", "seed", "backend",
     ]

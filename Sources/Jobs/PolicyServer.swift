@@ -26,6 +26,8 @@ public final class PolicyServer {
     private struct Loaded {
         var model: StoredModel
         var denoiser: TrainedDenoiser
+        /// what the samplers call (the network, wrapped when it was trained with preconditioning)
+        var sampling: Denoiser
         var schedule: NoiseSchedule?
         var modifiedAt: Date
     }
@@ -56,7 +58,8 @@ public final class PolicyServer {
         let params = try backend.makeBuffer(model.parameters)
         let denoiser = try TrainedDenoiser(model: net, params: BufferView(params), objective: train.config.objective, maxBatch: 1)
         let schedule = train.config.objective.isFlow ? nil : try NoiseSchedule(train.config.schedule)
-        let entry = Loaded(model: model, denoiser: denoiser, schedule: schedule, modifiedAt: modified ?? Date())
+        let sampling = try PreconditionedDenoiser.forSampling(denoiser, config: train.config, schedule: schedule, maxBatch: 1)
+        let entry = Loaded(model: model, denoiser: denoiser, sampling: sampling, schedule: schedule, modifiedAt: modified ?? Date())
         cache[name] = entry
         return entry
     }
@@ -91,7 +94,7 @@ public final class PolicyServer {
         let s: Sampler
         do {
             s = try Sampler(config: SamplerConfig(kind: kind, steps: steps, seed: seed, maxBatch: 1),
-                            denoiser: entry.denoiser, schedule: entry.schedule)
+                            denoiser: entry.sampling, schedule: entry.schedule)
         } catch let e as ModelError { throw JobError.invalid(field: "sampler", message: e.description) }
         var out = try s.sample(count: 1).samples
         entry.model.metadata.normalizer.undo(&out)

@@ -17,6 +17,11 @@ public enum TrainDefaults {
     public static let emaDecay = 0.999
     public static let clipNorm = 1.0
     public static let condDropout = 0.1
+    public static let objective = Objective.eps
+    public static let dataScale = 1.0
+    public static let inputStd = 1.0
+    public static let lossWeighting = LossWeighting.uniform
+    public static let noiseLevels = NoiseLevelDistribution.uniform
 }
 
 /// Where the training data comes from and how it is prepared.
@@ -28,6 +33,8 @@ public struct DataSettings: Codable, Equatable, Sendable {
     public var labelColumn: String?
     public var conditionColumns: [String]
     public var normalize: Bool
+    /// std of each dimension after normalization (only with normalize)
+    public var scale: Double = 1
     public var seed: UInt64
 }
 
@@ -123,14 +130,23 @@ extension JobSpec {
         return DataSettings(source: source, isBuiltin: builtin,
                             size: try check(datasetSize, "datasetSize", 1...10_000_000, default: TrainDefaults.datasetSize),
                             labelColumn: labelColumn, conditionColumns: conditionColumns ?? [],
-                            normalize: normalize ?? true, seed: seed ?? 0)
+                            normalize: normalize ?? true,
+                            scale: try check(dataScale, "dataScale", 0.01...100, default: TrainDefaults.dataScale),
+                            seed: seed ?? 0)
     }
 
     public func resolvedTrain() throws -> TrainSettings {
         guard kind == .train else { throw invalid("kind", "expected train") }
         let name = try checkName(self.name, field: "name")
         let data = try resolvedData()
-        let objective: Objective = try enumValue(self.objective, "objective", default: .eps)
+        let objective: Objective = try enumValue(self.objective, "objective", default: TrainDefaults.objective)
+        let precond = self.preconditioning ?? "edm"
+        guard precond == "edm" || precond == "none" else { throw invalid("preconditioning", "'\(precond)' is not one of edm, none") }
+        let weighting: LossWeighting = try enumValue(lossWeighting, "lossWeighting", default: TrainDefaults.lossWeighting)
+        let levels: NoiseLevelDistribution = try enumValue(noiseLevels, "noiseLevels", default: TrainDefaults.noiseLevels)
+        if precond == "none" && (weighting != .uniform || levels != .uniform) {
+            throw invalid(weighting != .uniform ? "lossWeighting" : "noiseLevels", "needs preconditioning=edm")
+        }
         let scheduleKind: ScheduleKind = try enumValue(self.schedule, "schedule", default: .linear)
         let schedule = ScheduleConfig(kind: scheduleKind,
                                       timesteps: try check(timesteps, "timesteps", 1...100_000, default: 1000),
@@ -156,7 +172,12 @@ extension JobSpec {
                                  clipNorm: try check(clipNorm, "clipNorm", 0...1e6, default: TrainDefaults.clipNorm),
                                  emaDecay: try check(emaDecay, "emaDecay", 0...0.999999, default: TrainDefaults.emaDecay),
                                  condDropout: try check(condDropout, "condDropout", 0...1, default: TrainDefaults.condDropout),
-                                 seed: seed ?? 0)
+                                 seed: seed ?? 0,
+                                 // σ_data is estimated from the data when it is loaded (0 = not yet)
+                                 preconditioning: precond == "edm" ? Preconditioning(sigmaData: 0, inputStd: try check(inputStd, "inputStd", 0.01...100, default: TrainDefaults.inputStd)) : nil,
+                                 lossWeighting: precond == "edm" ? weighting : nil,
+                                 minSNRGamma: try minSNRGamma.map { try check($0, "minSNRGamma", 0.01...1000, default: 5) },
+                                 noiseLevels: precond == "edm" ? levels : nil)
         let prior = self.prior ?? "standard"
         guard prior == "standard" || prior == "class" else { throw invalid("prior", "'\(prior)' is not one of standard, class") }
         if prior == "class" && !(conditional ?? false) {
@@ -177,6 +198,7 @@ extension JobSpec {
         case .pc: defaultSteps = 500
         case .ddim, .ode, .flowEuler, .langevin: defaultSteps = 100
         case .dpmpp2m: defaultSteps = 20
+        case .edmHeun: defaultSteps = 18
         case .flowHeun: defaultSteps = 50
         }
         let spacing: TimestepSpacing = try enumValue(self.spacing, "spacing", default: .preferred(for: kind))

@@ -28,6 +28,12 @@ enum TrainJob {
                           message: "training '\(s.name)' on \(backend.info.kind) (\(backend.info.deviceName)); \(reason)"))
         var classPrior = s.prior == "class" ? ClassPrior.fit(dataset: loaded.normalized) : nil
         if !config.objective.isFlow { classPrior?.whitensDiffusion = true }
+        if config.preconditioning != nil {
+            // σ_data as the network sees the data: class-whitened rows have unit variance
+            let sd = classPrior?.whitensDiffusion == true ? 1
+                : Preconditioning.estimateSigmaData(points: loaded.normalized.points, dim: loaded.normalized.dim)
+            config.preconditioning?.sigmaData = sd
+        }
         let trainer: Trainer
         do {
             trainer = try Trainer(config: config, data: loaded.normalized, backend: backend,

@@ -2,7 +2,7 @@
 // for 10,000 points (DDIM-50, DDPM-1000), on the CPU backend and on Vulkan when a device is
 // usable, and the policy request latency through the daemon socket.
 //
-//   swift run -c release diffbench [--json] [--backend cpu|vulkan|all] [--only ops,matmul,train,sample,policy,longrun] [--quick] [--seconds N]
+//   swift run -c release diffbench [--json] [--backend cpu|vulkan|all] [--only ops,matmul,train,sample,policy,longrun,quality] [--quick] [--seconds N] [--datasets A,B] [--objectives eps,v] [--samples N] [--set key=value]
 import DiffusionCore
 import Foundation
 import Jobs
@@ -13,13 +13,18 @@ struct BenchOptions {
     var only: Set<String> = ["matmul", "train", "sample", "policy"]
     var quick = false
     var seconds = 120.0
+    /// quality: datasets, objectives, samples per sampler, train-spec overrides
+    var datasets: [String]? = nil
+    var objectives: [Objective]? = nil
+    var samples = 10_000
+    var overrides: [String] = []
 }
 
 func parseOptions() -> BenchOptions {
     var o = BenchOptions()
     var args = CommandLine.arguments.dropFirst().makeIterator()
     func fail(_ m: String) -> Never {
-        FileHandle.standardError.write(Data("diffbench: \(m)\nusage: diffbench [--json] [--backend cpu|vulkan|all] [--only ops,matmul,train,sample,policy,longrun] [--quick] [--seconds N]\n".utf8))
+        FileHandle.standardError.write(Data("diffbench: \(m)\nusage: diffbench [--json] [--backend cpu|vulkan|all] [--only ops,matmul,train,sample,policy,longrun,quality] [--quick] [--seconds N] [--datasets A,B] [--objectives eps,v] [--samples N] [--set key=value]\n".utf8))
         exit(2)
     }
     while let a = args.next() {
@@ -40,9 +45,24 @@ func parseOptions() -> BenchOptions {
         case "--only":
             guard let v = args.next() else { fail("--only needs a value") }
             o.only = Set(v.split(separator: ",").map(String.init))
-            if let bad = o.only.first(where: { !["ops", "matmul", "train", "sample", "policy", "longrun"].contains($0) }) { fail("unknown workload '\(bad)'") }
+            if let bad = o.only.first(where: { !["ops", "matmul", "train", "sample", "policy", "longrun", "quality"].contains($0) }) { fail("unknown workload '\(bad)'") }
+        case "--datasets":
+            guard let v = args.next() else { fail("--datasets needs a value") }
+            o.datasets = v.split(separator: ",").map(String.init)
+        case "--objectives":
+            guard let v = args.next() else { fail("--objectives needs a value") }
+            o.objectives = v.split(separator: ",").map { s in
+                guard let ob = Objective(rawValue: String(s)) else { fail("unknown objective '\(s)'") }
+                return ob
+            }
+        case "--samples":
+            guard let v = args.next(), let n = Int(v), n >= 100 else { fail("--samples needs a number ≥ 100") }
+            o.samples = n
+        case "--set":
+            guard let v = args.next(), v.contains("=") else { fail("--set needs key=value") }
+            o.overrides.append(v)
         case "-h", "--help":
-            print("usage: diffbench [--json] [--backend cpu|vulkan|all] [--only ops,matmul,train,sample,policy,longrun] [--quick] [--seconds N]")
+            print("usage: diffbench [--json] [--backend cpu|vulkan|all] [--only ops,matmul,train,sample,policy,longrun,quality] [--quick] [--seconds N] [--datasets A,B] [--objectives eps,v] [--samples N] [--set key=value]")
             exit(0)
         default: fail("unknown argument '\(a)'")
         }
@@ -133,6 +153,19 @@ if options.only.contains("policy") {
     if let (p50, p99) = PolicyLatency.measure(quick: options.quick, log: { log(options, $0) }) {
         report["policy_p50_ms"] = p50
         report["policy_p99_ms"] = p99
+    }
+}
+if options.only.contains("quality") {
+    var cases = QualityReport.defaultCases
+    if let ds = options.datasets { cases = cases.filter { ds.contains($0.dataset) || ds.contains($0.label.replacingOccurrences(of: "|class 12", with: "-cond")) } }
+    if let os = options.objectives { cases = cases.filter { os.contains($0.objective) } }
+    let rows = try QualityReport.run(cases: cases, samples: options.quick ? 2000 : options.samples, overrides: options.overrides,
+                                     backend: options.backends.first ?? .cpu, log: { log(options, $0) })
+    log(options, "\nquality at default settings" + (options.overrides.isEmpty ? "" : " with " + options.overrides.joined(separator: " ")) + ":")
+    log(options, QualityBenchmark.format(rows))
+    report["quality"] = rows.map { r -> [String: Any] in
+        ["dataset": r.testCase.label, "objective": r.testCase.objective.rawValue, "sampler": r.sampler, "steps": r.steps,
+         "metrics": r.metrics, "exact_high_quality": r.exactHighQuality ?? NSNull(), "train_seconds": r.trainSeconds]
     }
 }
 if options.only.contains("longrun") {

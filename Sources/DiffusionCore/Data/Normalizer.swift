@@ -50,6 +50,13 @@ public struct Normalizer: Codable, Equatable, Sendable {
         }
     }
 
+    /// The same centring with every std divided by `scale`: normalized data gets std `scale`
+    /// per dimension instead of 1.
+    public func scaled(by scale: Float) -> Normalizer {
+        precondition(scale > 0, "scale must be positive")
+        return Normalizer(mean: mean, std: std.map { $0 / scale })
+    }
+
     /// points (n, dim) in place: x ← (x − mean) / std
     public func apply(_ points: inout [Float]) {
         let dim = self.dim

@@ -6,7 +6,8 @@ import Foundation
 
 extension Metrics {
     /// Flat metrics of samples (n, dim) against reference data of the same dim:
-    /// "energy_distance", "mmd2", plus ModeMetrics.summary keys when `reference` has modes.
+    /// "energy_distance", "mmd2", plus ModeMetrics.summary keys when `reference` has modes and
+    /// "on_support" for the built-in shapes (SupportMetrics.swift).
     public static func evaluate(samples: [Float], dim: Int, reference: Dataset,
                                 maxPoints: Int = defaultMaxPoints, seed: UInt64 = 0) -> [String: Double] {
         precondition(dim == reference.dim, "samples have dim \(dim), the reference \(reference.dim)")
@@ -16,6 +17,8 @@ extension Metrics {
         if let modes = reference.modes, let std = reference.modeStd {
             out.merge(Metrics.modes(samples: samples, dim: dim, modes: modes, std: std).summary) { $1 }
         }
+        // built-in names only: a file's dataset is named after the file, extension included
+        if let share = onSupport(samples: samples, dim: dim, dataset: reference.name) { out["on_support"] = share }
         if finite.count >= 2 * dim && reference.count >= 2 {
             out["energy_distance"] = energyDistance(finite, reference.points, dim: dim, maxPoints: maxPoints, seed: seed)
             out["mmd2"] = mmd(finite, reference.points, dim: dim, maxPoints: maxPoints, seed: seed)

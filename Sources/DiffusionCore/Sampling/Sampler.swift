@@ -1,6 +1,7 @@
 // Sampler.swift — the reverse processes: DDPM (β̃ / β), DDIM (η, strided), reverse VP-SDE
 // Euler–Maruyama, predictor–corrector with a Langevin corrector, probability-flow ODE (Heun),
-// DPM-Solver++(2M), flow-matching Euler/Heun and annealed Langevin dynamics.
+// DPM-Solver++(2M), EDM's Heun sampler on the ρ = 7 σ grid, flow-matching Euler/Heun and
+// annealed Langevin dynamics.
 //
 // Every update is a handful of Backend ops (axpby / combine3 and the noise kernel) on device
 // buffers; the host only reads back what it records (trajectory snapshots, x̂0 statistics) and
@@ -255,7 +256,7 @@ struct ChunkRun {
                                      c: Float(Bk.squareRoot()), z: v(z), out: v(x))
                     if config.kind == .pc { try langevinCorrector(index: p) }
                 }
-            case .ode:
+            case .ode, .edmHeun:
                 // Heun on the probability-flow ODE in σ-space: x̃ = x/√ᾱ, σ = √((1−ᾱ)/ᾱ), dx̃/dσ = ε̂
                 let sk = ((1 - ab) / ab).squareRoot(), sp = ((1 - abp) / abp).squareRoot()
                 let scale = (abp / ab).squareRoot(), c = abp.squareRoot() * (sp - sk)

@@ -14,6 +14,9 @@ public enum SamplerKind: String, Codable, CaseIterable, Sendable {
     case ode
     /// DPM-Solver++(2M), multistep 2nd order in log-SNR
     case dpmpp2m = "dpm++2m"
+    /// EDM's deterministic sampler (Karras et al. 2022, Alg. 1): Heun on the probability-flow ODE
+    /// in σ, on the ρ = 7 σ grid, Euler into σ = 0
+    case edmHeun = "edm-heun"
     /// flow matching / rectified flow, Euler
     case flowEuler = "flow-euler"
     /// flow matching / rectified flow, Heun
@@ -33,6 +36,7 @@ public enum SamplerKind: String, Codable, CaseIterable, Sendable {
         case .pc: return "predictor–corrector: Euler–Maruyama + Langevin corrector"
         case .ode: return "probability-flow ODE, Heun 2nd order"
         case .dpmpp2m: return "DPM-Solver++(2M), few-step multistep solver"
+        case .edmHeun: return "EDM (Karras et al. 2022): Heun on the PF-ODE, ρ = 7 σ steps"
         case .flowEuler: return "flow matching / rectified flow, Euler"
         case .flowHeun: return "flow matching / rectified flow, Heun"
         case .langevin: return "annealed Langevin dynamics on the learned score"

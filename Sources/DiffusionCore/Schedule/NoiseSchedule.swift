@@ -2,11 +2,25 @@
 // q(x_t | x_0) = N(√ᾱ_t x_0, (1−ᾱ_t) I), t = 1..T, stored 0-based (index i ↔ t = i+1).
 //
 // Linear β (Ho et al. 2020), cosine ᾱ (Nichol & Dhariwal 2021), and the optional
-// zero-terminal-SNR rescale (Lin et al. 2024), which makes ᾱ_T exactly 0.
+// zero-terminal-SNR rescale (Lin et al. 2024), which makes ᾱ_T exactly 0. Karras et al. 2022's
+// σ grid (EDM): σ_i = (σ_min^{1/ρ} + i/(T−1)·(σ_max^{1/ρ} − σ_min^{1/ρ}))^ρ, ρ = 7,
+// σ_min = 0.002, σ_max = 80 (in units of the data the network sees), ᾱ_i = 1/(1 + σ_i²).
 import Foundation
 
 public enum ScheduleKind: String, Codable, CaseIterable, Sendable {
-    case linear, cosine
+    case linear, cosine, karras
+}
+
+/// EDM's σ grid and its ρ (Karras et al. 2022, eq. 5).
+public enum KarrasSigmas {
+    public static let sigmaMin = 0.002, sigmaMax = 80.0, rho = 7.0
+
+    /// n values from `hi` down to `lo` (n ≥ 1; n = 1 gives `hi`).
+    public static func descending(n: Int, lo: Double, hi: Double, rho: Double = rho) -> [Double] {
+        guard n > 1 else { return [hi] }
+        let a = pow(hi, 1 / rho), b = pow(lo, 1 / rho)
+        return (0..<n).map { k in pow(a + Double(k) / Double(n - 1) * (b - a), rho) }
+    }
 }
 
 public struct ScheduleConfig: Codable, Equatable, Sendable {
@@ -49,6 +63,9 @@ public struct NoiseSchedule: Sendable {
                 prod *= 1 - beta
                 bars[i] = prod
             }
+        case .karras:
+            let sig = KarrasSigmas.descending(n: T, lo: KarrasSigmas.sigmaMin, hi: KarrasSigmas.sigmaMax).reversed()
+            for (i, sg) in sig.enumerated() { bars[i] = 1 / (1 + sg * sg) }
         case .cosine:
             let s = 0.008
             func f(_ t: Double) -> Double { let c = cos((t / Double(T) + s) / (1 + s) * Double.pi / 2); return c * c }
@@ -119,14 +136,21 @@ public enum TimestepSpacing: String, Codable, CaseIterable, Sendable {
     case linspace, leading, trailing
     /// uniform in log-SNR λ = ½·log(ᾱ/(1−ᾱ)) (DPM-Solver's choice: more steps at low noise)
     case logsnr
+    /// Karras et al.'s ρ = 7 spacing of σ = √((1−ᾱ)/ᾱ) between the schedule's largest and smallest σ
+    case karras
 
     /// The spacing a sampler works best with by default.
     public static func preferred(for kind: SamplerKind) -> TimestepSpacing {
-        kind == .dpmpp2m ? .logsnr : .trailing
+        switch kind {
+        case .dpmpp2m: return .logsnr
+        case .edmHeun: return .karras
+        default: return .trailing
+        }
     }
 
-    /// Indices for a schedule (logsnr needs the schedule's ᾱ; the others only T).
+    /// Indices for a schedule (logsnr and karras need the schedule's ᾱ; the others only T).
     public func indices(steps: Int, schedule: NoiseSchedule) -> [Int] {
+        if self == .karras { return karrasIndices(steps: steps, schedule: schedule) }
         guard self == .logsnr else { return indices(steps: steps, timesteps: schedule.timesteps) }
         let T = schedule.timesteps
         let n = max(1, min(steps, T))
@@ -144,6 +168,21 @@ public enum TimestepSpacing: String, Codable, CaseIterable, Sendable {
         return Array(Set(idx)).sorted(by: >)
     }
 
+    /// The timesteps nearest (in log σ) to the Karras grid of `steps` σ values, decreasing.
+    func karrasIndices(steps: Int, schedule: NoiseSchedule) -> [Int] {
+        let T = schedule.timesteps
+        let n = max(1, min(steps, T))
+        let sigma = (0..<T).map { i -> Double in let a = schedule.alphaBar(i); return ((1 - a) / max(a, 1e-300)).squareRoot() }
+        let grid = KarrasSigmas.descending(n: n, lo: max(sigma[0], 1e-12), hi: sigma[T - 1])
+        var idx: [Int] = []
+        for g in grid {
+            var best = 0, bestD = Double.infinity
+            for i in 0..<T { let d = abs(log(max(sigma[i], 1e-300)) - log(g)); if d < bestD { bestD = d; best = i } }
+            idx.append(best)
+        }
+        return Array(Set(idx)).sorted(by: >)
+    }
+
     /// `steps` 0-based indices into a T-step schedule, in decreasing order (first = noisiest).
     public func indices(steps: Int, timesteps T: Int) -> [Int] {
         let n = max(1, min(steps, T))
@@ -154,7 +193,7 @@ public enum TimestepSpacing: String, Codable, CaseIterable, Sendable {
         case .leading:
             let stride = T / n
             idx = (0..<n).map { $0 * stride }
-        case .trailing, .logsnr:
+        case .trailing, .logsnr, .karras:
             let stride = Double(T) / Double(n)
             idx = (0..<n).map { Int((Double(T) - Double($0) * stride).rounded()) - 1 }
         }

@@ -31,10 +31,13 @@ public final class Trainer {
     private let grads: BufferView, m: BufferView, v: BufferView
     private let workspace: ModelWorkspace
     // per-step batch, packed so the host writes it with one call:
-    // x0 (B,d) | xa (B) | xb (B) | ta (B) | tb (B) | time (B) | labels (B) | cond (B,c)
+    // x0 (B,d) | xa (B) | xb (B) | ta (B) | tb (B) | time (B) | labels (B) | cond (B,c) | sw (B) | zero (B)
     private let batchBuffer: DeviceBuffer
     private let x0: BufferView, xa: BufferView, xb: BufferView, ta: BufferView, tb: BufferView
     private let time: BufferView, labels: BufferView, cond: BufferView
+    /// per-row √(loss weight), and zeros (the second operand of a row scale)
+    private let sw: BufferView, zero: BufferView
+    private let levels: TrainingLevels
     // device scratch: eps, x_t, target (B,d); grad-norm² (1); loss ring (K)
     private let scratch: DeviceBuffer
     private let eps: BufferView, xt: BufferView, target: BufferView, gradNorm: BufferView
@@ -66,6 +69,7 @@ public final class Trainer {
         self.data = data
         self.model = try MLPDenoiser(config: c, backend: backend)
         self.schedule = try NoiseSchedule(config.schedule)
+        self.levels = TrainingLevels(config: config, schedule: schedule)
         self.rng = PhiloxStream(seed: config.seed)
         self.noiseSeed = config.seed &* 0x9E37_79B9_7F4A_7C15 &+ 0x1234_5678
         self.lossRingSize = max(lossRingSize, 1)
@@ -87,13 +91,14 @@ public final class Trainer {
         let B = config.batchSize, d = c.dataDim, cd = c.condDim
         workspace = try ModelWorkspace(backend: backend, config: c, batch: B, training: true)
         let srcCount = classPrior != nil && config.objective.isFlow ? B * d : 0
-        let batchCount = B * d + 6 * B + B * cd + srcCount
+        let batchCount = B * d + 8 * B + B * cd + srcCount
         batchBuffer = try backend.makeBuffer(count: batchCount)
         var o = 0
         func take(_ n: Int, _ buf: DeviceBuffer) -> BufferView { defer { o += n }; return BufferView(buf, offset: o, count: n) }
         x0 = take(B * d, batchBuffer); xa = take(B, batchBuffer); xb = take(B, batchBuffer)
         ta = take(B, batchBuffer); tb = take(B, batchBuffer); time = take(B, batchBuffer)
         labels = take(B, batchBuffer); cond = take(B * cd, batchBuffer)
+        sw = take(B, batchBuffer); zero = take(B, batchBuffer)
         source = srcCount > 0 ? take(srcCount, batchBuffer) : nil
         hostBatch = [Float](repeating: 0, count: batchCount)
         o = 0
@@ -109,12 +114,11 @@ public final class Trainer {
     /// Enqueue one optimizer step. Returns without waiting (on a GPU nothing has run yet).
     public func trainStep() {
         let c = config.model, B = config.batchSize, d = c.dataDim, cd = c.condDim
-        let T = schedule.timesteps
         rng.alignToBlock()
         let n = data.count
         // host: pick rows, timesteps, labels (with CFG dropout) and per-row coefficients
         let oXa = B * d, oXb = oXa + B, oTa = oXb + B, oTb = oTa + B, oTime = oTb + B, oLab = oTime + B, oCond = oLab + B
-        let oSrc = oCond + B * cd
+        let oSw = oCond + B * cd, oSrc = oSw + 2 * B
         data.points.withUnsafeBufferPointer { pts in
             hostBatch.withUnsafeMutableBufferPointer { hb in
                 for r in 0..<B {
@@ -123,17 +127,10 @@ public final class Trainer {
                     if whitensByClass, let prior = classPrior, let labs = data.labels {
                         prior.toStandard(row: hb.baseAddress! + r * d, label: labs[idx])
                     }
-                    let coef: Objective.Coefficients
-                    if config.objective.isFlow {
-                        let t = Double(rng.uniform())
-                        coef = config.objective.coefficients(t)
-                        hb[oTime + r] = Float(t)
-                    } else {
-                        let i = rng.int(T)
-                        coef = config.objective.coefficients(schedule.alphaBar(i))
-                        hb[oTime + r] = schedule.modelTime(i)
-                    }
-                    hb[oXa + r] = coef.xa; hb[oXb + r] = coef.xb; hb[oTa + r] = coef.ta; hb[oTb + r] = coef.tb
+                    let level = levels.draw(&rng)
+                    hb[oTime + r] = level.time
+                    hb[oXa + r] = level.xa; hb[oXb + r] = level.xb; hb[oTa + r] = level.ta; hb[oTb + r] = level.tb
+                    hb[oSw + r] = level.sw
                     if c.usesClasses, let labs = data.labels {
                         let drop = config.condDropout > 0 && Double(rng.uniform()) < config.condDropout
                         hb[oLab + r] = Float(drop ? c.nullClass : labs[idx])
@@ -161,7 +158,15 @@ public final class Trainer {
         let inputs = ModelInputs(x: xt, time: time, labels: c.usesClasses ? labels : nil, cond: cd > 0 ? cond : nil)
         let out = model.forward(inputs, params: params, workspace: workspace)
         let slot = (step - 1) % lossRingSize
-        backend.mseLoss(pred: out, target: target, dPred: workspace.dOut, lossOut: lossRing.slice(slot, 1))
+        if levels.weighted {
+            // weighted loss (1/N)·Σ w_r‖F_r − F*_r‖²: the targets already carry √w_r; scale the
+            // prediction by √w_r (into the spent noise buffer) and the gradient back through it
+            backend.rowCombine(ca: sw, x: out, cb: zero, y: out, out: eps, rows: B, cols: d)
+            backend.mseLoss(pred: eps, target: target, dPred: workspace.dOut, lossOut: lossRing.slice(slot, 1))
+            backend.rowCombine(ca: sw, x: workspace.dOut, cb: zero, y: workspace.dOut, out: workspace.dOut, rows: B, cols: d)
+        } else {
+            backend.mseLoss(pred: out, target: target, dPred: workspace.dOut, lossOut: lossRing.slice(slot, 1))
+        }
         pendingLossSteps.append(step)
         backend.fill(grads, value: 0)
         model.backward(inputs, params: params, grads: grads, workspace: workspace)
