@@ -1,0 +1,80 @@
+// SlurmFailureTests.swift — failure modes of executor = slurm produced for real on the one-node
+// cluster: the time limit (TIMEOUT), the node going down (NODE_FAIL), a job over its memory
+// (killed by jobacct_gather's OverMemoryKill), and a node that cannot see the state directory
+// (the daemon in a private mount namespace, its state directory a tmpfs only it sees). Part of
+// the serialized SlurmTests suite.
+import DiffProtocol
+import Foundation
+import Testing
+
+extension SlurmTests {
+    /// A long training job, running in Slurm with a checkpoint written; returns its info.
+    func runningWithCheckpoint(_ d: DaemonProcess, _ name: String) throws -> (job: String, info: JobInfo) {
+        let job = try submit(d.connect(), trainSpec(name: name, steps: 1_000_000, checkpointEvery: 100)).id
+        _ = try waitForSlurmProgress(d, job)
+        try waitUntil(180, "a checkpoint") { (try jobInfo(d, job).lastCheckpointStep ?? 0) >= 100 }
+        return (job, try jobInfo(d, job))
+    }
+
+    func expectCheckpointKept(_ d: DaemonProcess, _ job: String) throws {
+        let info = try jobInfo(d, job)
+        let step = try #require(info.lastCheckpointStep)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: "\(d.stateDir)/jobs/\(job)/checkpoints").contains { $0.contains("\(step)") })
+    }
+
+    @Test func timeLimitFailsWithTimeoutAndKeepsTheCheckpoint() throws {
+        // slurm_time = 1 minute, the least Slurm takes; slurmctld checks limits every 30 s, so the
+        // job ends 60–90 s after it starts
+        let d = try slurmDaemon(["--slurm-time", "1"]).start()
+        defer { d.cleanup() }
+        let (job, _) = try runningWithCheckpoint(d, "to")
+        let end = try follow(d, job, timeout: 200).events.last
+        #expect(end?.state == .failed)
+        #expect(end?.error?.contains("TIMEOUT") == true && end?.error?.contains("last checkpoint") == true, "\(end?.error ?? "")")
+        try expectCheckpointKept(d, job)
+    }
+
+    @Test func nodeDownFailsWithNodeFailAndKeepsTheCheckpoint() throws {
+        // without --requeue (a requeued job would wait for the node and resume, as in the requeue test)
+        let d = try slurmDaemon(["--slurm-extra=--no-requeue"]).start()
+        defer { d.cleanup() }
+        let (job, info) = try runningWithCheckpoint(d, "nf")
+        let node = try #require(info.node)
+        let down = try tool("scontrol", ["update", "nodename=\(node)", "state=down", "reason=diffusiond-test"])
+        defer {
+            _ = try? tool("scontrol", ["update", "nodename=\(node)", "state=resume"])
+            try? waitUntil(60, "node \(node) to be back") { (try? tool("sinfo", ["-h", "-n", node, "-o", "%T"]).stdout)?.contains("idle") == true }
+        }
+        #expect(down.status == 0, "\(down.stderr)")
+        let end = try follow(d, job, timeout: 120).events.last
+        #expect(end?.state == .failed)
+        #expect(end?.error?.contains("NODE_FAIL") == true && end?.error?.contains("last checkpoint") == true, "\(end?.error ?? "")")
+        try expectCheckpointKept(d, job)
+    }
+
+    @Test func jobOverItsMemoryIsKilledWithSlurmsMessage() throws {
+        // slurm-local.sh: jobacct_gather/linux with OverMemoryKill, sampled every second. Slurm
+        // 22.05 records such a kill as FAILED; OUT_OF_MEMORY needs task/cgroup's OOM events.
+        let d = try slurmDaemon(["--slurm-mem", "20M"]).start()
+        defer { d.cleanup() }
+        let job = try submit(d.connect(), trainSpec(name: "om", steps: 1_000_000)).id
+        let end = try follow(d, job, timeout: 120).events.last
+        #expect(end?.state == .failed)
+        #expect(end?.error?.contains("FAILED") == true && end?.error?.lowercased().contains("memory limit") == true, "\(end?.error ?? "")")
+    }
+
+    @Test func nodeThatCannotSeeTheStateDirectoryFailsNamingIt() throws {
+        // the daemon sees its state directory (a tmpfs in its own mount namespace); the node, i.e.
+        // slurmd outside that namespace, sees an empty directory at that path
+        let d = try slurmDaemon()
+        d.wrapper = ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c",
+                     "mkdir -p \"$0\" && mount -t tmpfs tmpfs \"$0\" && exec \"$@\"", d.stateDir]
+        try d.start()
+        defer { d.cleanup() }
+        let job = try submit(d.connect(), trainSpec(name: "sd", steps: 100)).id
+        let end = try follow(d, job, timeout: 120).events.last
+        #expect(end?.state == .failed)
+        let error = end?.error ?? ""
+        #expect(error.contains("FAILED") && error.contains("\(d.stateDir)/jobs/\(job)/slurm-") && error.contains("state directory \(d.stateDir)"), "\(error)")
+    }
+}
