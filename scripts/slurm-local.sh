@@ -37,12 +37,35 @@ install_packages() {
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$missing >/dev/null
 }
 
+# Memory enforcement: with a cgroup v1 memory controller, task/cgroup (a job over its --mem is
+# OOM-killed and Slurm reports OUT_OF_MEMORY); otherwise jobacct_gather's OverMemoryKill, which
+# kills it too but Slurm 22.05 records that as FAILED ("Exceeded job memory limit").
+memory_plugin() {
+  if [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then echo cgroup; else echo jobacct; fi
+}
+
+write_cgroup_conf() {
+  local want="# written by diffusiond's scripts/slurm-local.sh
+CgroupPlugin=cgroup/v1
+ConstrainRAMSpace=yes
+ConstrainSwapSpace=no"
+  if [ ! -f "$CONF_DIR/cgroup.conf" ] || [ "$(cat "$CONF_DIR/cgroup.conf")" != "$want" ]; then
+    echo "$want" | $SUDO tee "$CONF_DIR/cgroup.conf" >/dev/null
+  fi
+}
+
 write_config() {
-  local host cpus mem
+  local host cpus mem task acct
   host=$(hostname -s)
   cpus=$(nproc --all)
   mem=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
   $SUDO mkdir -p "$CONF_DIR" "$RUN/spool/ctld" "$RUN/spool/d" "$RUN/log"
+  if [ "$(memory_plugin)" = cgroup ]; then
+    write_cgroup_conf
+    task="TaskPlugin=task/cgroup"; acct="# memory: task/cgroup (cgroup.conf)"
+  else
+    task="TaskPlugin=task/none"; acct="JobAcctGatherParams=OverMemoryKill"
+  fi
   local want
   want=$(cat <<CONF
 # written by diffusiond's scripts/slurm-local.sh: a single-node cluster for tests
@@ -57,14 +80,14 @@ SlurmdPidFile=$RUN/slurmd.pid
 SlurmctldLogFile=$RUN/log/slurmctld.log
 SlurmdLogFile=$RUN/log/slurmd.log
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+$task
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
-# per-job memory accounting, so a job over its --mem is killed (OUT_OF_MEMORY), checked every second
+# per-job memory accounting every second; a job over its --mem is killed (see memory_plugin)
 JobAcctGatherType=jobacct_gather/linux
-JobAcctGatherParams=OverMemoryKill
+$acct
 JobAcctGatherFrequency=task=1
 # a job without --mem gets 1 GB per CPU, not the whole node (so jobs and array tasks run side by side)
 DefMemPerCPU=1024
