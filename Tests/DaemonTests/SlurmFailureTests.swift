@@ -52,6 +52,30 @@ extension SlurmTests {
         try expectCheckpointKept(d, job)
     }
 
+    @Test func nodeDownWithRequeueResumesFromTheCheckpointWhenTheNodeReturns() throws {
+        // the default (--requeue): Slurm requeues a job of a failed node; it waits for the node
+        let d = try slurmDaemon().start()
+        defer { d.cleanup() }
+        let steps = 3000
+        let job = try submit(d.connect(), trainSpec(name: "nq", steps: steps, checkpointEvery: 200)).id
+        _ = try waitForSlurmProgress(d, job)
+        try waitUntil(180, "a checkpoint") { (try jobInfo(d, job).lastCheckpointStep ?? 0) >= 200 }
+        let node = try #require(try jobInfo(d, job).node)
+        #expect(try tool("scontrol", ["update", "nodename=\(node)", "state=down", "reason=diffusiond-test"]).status == 0)
+        defer { _ = try? tool("scontrol", ["update", "nodename=\(node)", "state=resume"]) }
+        // SIGTERM from the node failure: the node wrote a checkpoint and the job waits in the queue
+        try waitUntil(60, "the job to be queued again") { try jobInfo(d, job).state == .queued }
+        // back to service (ReturnToService=2 may already have done it when slurmd re-registered)
+        _ = try tool("scontrol", ["update", "nodename=\(node)", "state=resume"])
+        try waitUntil(60, "node \(node) to be back") { !(try tool("sinfo", ["-h", "-n", node, "-o", "%T"]).stdout.contains("down")) }
+        let seen = try follow(d, job, timeout: 300)
+        #expect(seen.events.last?.state == .succeeded, "\(seen.events.last?.error ?? "")\n\(d.log.suffix(2000))")
+        let info = try jobInfo(d, job)
+        #expect(info.step == steps && (info.attempts ?? 0) >= 2)
+        let logged = try lossSteps("\(d.stateDir)/jobs/\(job)/loss.csv")
+        #expect(logged.last == steps && zip(logged, logged.dropFirst()).allSatisfy { $0 < $1 })
+    }
+
     @Test func jobOverItsMemoryFailsWithOutOfMemory() throws {
         // slurm-local.sh enforces --mem with task/cgroup where the host has a cgroup v1 memory
         // controller (the kernel's OOM killer; Slurm reports OUT_OF_MEMORY), else with
