@@ -161,6 +161,8 @@ extension SlurmExecutor {
             log.warn("cannot ask Slurm for job array states", ["slurm_job": sid, "error": "\(error)"]); return
         }
         if let node = tasks?.first(where: { $0.state.state == "RUNNING" })?.state.node { manager.setNode(w.entry, node) }
+        // no task lines at all: an answer we cannot read, not an ended array
+        guard tasks?.isEmpty != true else { w.endedPolls = 0; return }
         guard tasks == nil || tasks!.allSatisfy({ $0.state.isTerminal }) else { w.endedPolls = 0; return }
         drainArray(w)
         guard !watchEnded(w) else { return }
