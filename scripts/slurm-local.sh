@@ -2,7 +2,8 @@
 # slurm-local.sh — a single-node Slurm cluster on this machine, for the Slurm executor's tests and
 # for trying executor = slurm by hand. Needs root (or passwordless sudo) for apt and the daemons.
 #   scripts/slurm-local.sh start    install slurm-wlm + munge when missing, write a munge key and a
-#                                   one-node slurm.conf, start munged, slurmctld, slurmd (idempotent)
+#                                   one-node slurm.conf, start munged, slurmctld, slurmd (idempotent;
+#                                   a running cluster whose slurm.conf changed is restarted)
 #   scripts/slurm-local.sh stop     stop the three daemons this script started
 #   scripts/slurm-local.sh status   exit 0 when the cluster answers (sinfo), 1 otherwise
 # The node is named after the host, with its real CPU count and memory; one partition, "debug".
@@ -36,12 +37,35 @@ install_packages() {
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends$missing >/dev/null
 }
 
+# Memory enforcement: with a cgroup v1 memory controller, task/cgroup (a job over its --mem is
+# OOM-killed and Slurm reports OUT_OF_MEMORY); otherwise jobacct_gather's OverMemoryKill, which
+# kills it too but Slurm 22.05 records that as FAILED ("Exceeded job memory limit").
+memory_plugin() {
+  if [ -f /sys/fs/cgroup/memory/memory.limit_in_bytes ]; then echo cgroup; else echo jobacct; fi
+}
+
+write_cgroup_conf() {
+  local want="# written by diffusiond's scripts/slurm-local.sh
+CgroupPlugin=cgroup/v1
+ConstrainRAMSpace=yes
+ConstrainSwapSpace=no"
+  if [ ! -f "$CONF_DIR/cgroup.conf" ] || [ "$(cat "$CONF_DIR/cgroup.conf")" != "$want" ]; then
+    echo "$want" | $SUDO tee "$CONF_DIR/cgroup.conf" >/dev/null
+  fi
+}
+
 write_config() {
-  local host cpus mem
+  local host cpus mem task acct
   host=$(hostname -s)
   cpus=$(nproc --all)
   mem=$(awk '/MemTotal/ {printf "%d", $2 / 1024 * 0.9}' /proc/meminfo)
   $SUDO mkdir -p "$CONF_DIR" "$RUN/spool/ctld" "$RUN/spool/d" "$RUN/log"
+  if [ "$(memory_plugin)" = cgroup ]; then
+    write_cgroup_conf
+    task="TaskPlugin=task/cgroup"; acct="# memory: task/cgroup (cgroup.conf)"
+  else
+    task="TaskPlugin=task/none"; acct="JobAcctGatherParams=OverMemoryKill"
+  fi
   local want
   want=$(cat <<CONF
 # written by diffusiond's scripts/slurm-local.sh: a single-node cluster for tests
@@ -56,12 +80,17 @@ SlurmdPidFile=$RUN/slurmd.pid
 SlurmctldLogFile=$RUN/log/slurmctld.log
 SlurmdLogFile=$RUN/log/slurmd.log
 ProctrackType=proctrack/linuxproc
-TaskPlugin=task/none
+$task
 SelectType=select/cons_tres
 SelectTypeParameters=CR_Core_Memory
 AccountingStorageType=accounting_storage/none
 JobCompType=jobcomp/none
-JobAcctGatherType=jobacct_gather/none
+# per-job memory accounting every second; a job over its --mem is killed (see memory_plugin)
+JobAcctGatherType=jobacct_gather/linux
+$acct
+JobAcctGatherFrequency=task=1
+# a job without --mem gets 1 GB per CPU, not the whole node (so jobs and array tasks run side by side)
+DefMemPerCPU=1024
 SchedulerType=sched/backfill
 MpiDefault=none
 ReturnToService=2
@@ -78,14 +107,21 @@ CONF
 )
   if [ ! -f "$CONF" ] || [ "$(cat "$CONF")" != "$want" ]; then
     echo "$want" | $SUDO tee "$CONF" >/dev/null
+    return 1   # changed
   fi
 }
 
 start() {
   install_packages
-  if up; then echo "slurm-local: already up ($(sinfo -h -o '%P %D %T' | head -1))"; return 0; fi
+  if up; then
+    need_root "check the cluster's slurm.conf"
+    if write_config; then echo "slurm-local: already up ($(sinfo -h -o '%P %D %T' | head -1))"; return 0; fi
+    echo "slurm-local: slurm.conf changed; restarting slurmctld and slurmd"
+    stop
+    for _ in $(seq 1 40); do pid_alive "$RUN/slurmctld.pid" || pid_alive "$RUN/slurmd.pid" || break; sleep 0.25; done
+  fi
   need_root "start munged, slurmctld and slurmd"
-  write_config
+  write_config || true
   if [ ! -s /etc/munge/munge.key ]; then
     $SUDO mkdir -p /etc/munge
     $SUDO dd if=/dev/urandom of=/etc/munge/munge.key bs=1024 count=1 status=none

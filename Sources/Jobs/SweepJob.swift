@@ -1,7 +1,9 @@
 // SweepJob.swift — samplers × step counts (× guidance scales) on one trained model, each run
 // scored by the same metrics, so a user can pick the cheapest sampler that reaches the quality of
 // DDPM-1000. Where the data is a known isotropic mixture, the same sampler is also run on the
-// exact score: the gap between the two is the model's error, not the sampler's.
+// exact score: the gap between the two is the model's error, not the sampler's. Each run is a
+// task (`runTask`) and the summary is computed from all tasks' results (`summarize`): locally in
+// one loop, under executor = slurm as a job array whose summary the daemon computes.
 import DiffusionCore
 import Foundation
 
@@ -56,68 +58,131 @@ extension JobSpec {
     }
 }
 
-enum SweepJob {
-    static func run(_ s: SweepSettings, context ctx: JobContext) throws -> JobOutcome {
-        let model = try ModelStore.load(s.model, modelsDir: ctx.modelsDir)
-        guard model.metadata.kind == .diffusion else {
-            throw JobError.invalid(field: "model", message: "'\(s.model)' is a GMM; sweeps compare diffusion samplers")
+/// One run of a sweep: a (sampler, steps) pair at one guidance scale.
+public struct SweepTask: Equatable, Sendable {
+    public var run: SweepRun
+    public var guidance: Double
+    /// the run's name in metrics and progress ("ddim-10", or "ddim-10@w2.0" with several scales)
+    public var key: String
+}
+
+/// What one sweep run produced: its CSV row, metrics and score; the summary is computed from all
+/// of them (`SweepJob.summarize`). Written by a Slurm array task to jobs/<id>/tasks/<i>.json.
+public struct SweepTaskResult: Codable, Equatable, Sendable {
+    public var index: Int
+    public var key: String
+    /// why the run was skipped (a sampler that does not fit the model), else nil
+    public var skipped: String?
+    public var row: [String]?
+    public var metrics: [String: Double]
+    public var evaluations: Int?
+    public var highQuality: Double?
+    /// whether the row has the exact_high_quality column
+    public var exactColumn: Bool
+}
+
+public enum SweepJob {
+    public static func tasks(_ s: SweepSettings) -> [SweepTask] {
+        s.runs.flatMap { run in
+            s.guidanceScales.map { w in SweepTask(run: run, guidance: w, key: s.guidanceScales.count > 1 ? "\(run.label)@w\(w)" : run.label) }
         }
-        let (backend, reason) = try BackendSelection.make(BackendOptions(choice: s.backend ?? ctx.backend, device: ctx.device,
-                                                                          shaderDir: ctx.shaderDir, cpuThreads: ctx.cpuThreads))
-        let total = s.runs.count * s.guidanceScales.count
-        ctx.emit(JobEvent(kind: .started, total: total, message: "sweeping \(total) sampler settings on '\(s.model)' (\(backend.info.kind)); \(reason)"))
-        let info = model.metadata.dataset
-        let reference = SampleJob.classSubset(try JobData.reference(for: info), s.classLabel)
-        let conditions = try SampleJob.referenceConditions(model, count: s.count)
-        let exact = ExactScoreBaseline.make(model, backend: backend, classLabel: s.classLabel)
-        var header = ["sampler", "steps", "guidance", "model_evaluations", "seconds", "high_quality", "between_modes", "modes_covered", "energy_distance", "in_requested_mode", "exact_high_quality"]
-        if exact == nil { header.removeLast() }
-        var rows: [[String]] = []
-        var scored: [SweepScore] = []
-        var metrics: [String: Double] = [:]
-        var done = 0
-        for run in s.runs {
-            for w in s.guidanceScales {
-                if ctx.isCancelled() { return .cancelled }
-                if ctx.shouldStop() { return .interrupted }
-                let config = SamplerConfig(kind: run.sampler, steps: run.steps, seed: s.seed)
-                let start = Date()
-                let gen: Generated
-                do {
-                    gen = try Generation.run(model, backend: backend, request: GenerationRequest(
-                        count: s.count, sampler: config, guidance: w, classLabel: s.classLabel, conditionsRaw: conditions))
-                } catch let JobError.invalid(field, message) where field == "sampler" {
-                    ctx.emit(JobEvent(kind: .log, message: "skipped \(run.label): \(message)"))
-                    done += 1
-                    continue
-                }
-                let seconds = Date().timeIntervalSince(start)
-                let (m, modes) = SampleMetrics.compute(samples: gen.points, dim: info.dim, reference: reference,
-                                                       modes: info.modes, modeStd: info.modeStd, seed: s.seed)
-                var inRequested = Double.nan
-                if let k = s.classLabel, let modes, modes.modeCounts.indices.contains(k) {
-                    inRequested = Double(modes.modeCounts[k]) / Double(max(modes.sampleCount, 1))
-                }
-                let key = s.guidanceScales.count > 1 ? "\(run.label)@w\(w)" : run.label
-                metrics["\(key).seconds"] = seconds
-                metrics["\(key).model_evaluations"] = Double(gen.modelEvaluations)
-                if let hq = m["high_quality"] { scored.append(SweepScore(label: key, evaluations: gen.modelEvaluations, highQuality: hq)) }
-                for name in ["high_quality", "between_modes", "modes_covered", "energy_distance"] { if let v = m[name] { metrics["\(key).\(name)"] = v } }
-                if inRequested.isFinite { metrics["\(key).in_requested_mode"] = inRequested }
-                var row = [run.sampler.rawValue, "\(run.steps)", "\(w)", "\(gen.modelEvaluations)", fmt(seconds), fmt(m["high_quality"]), fmt(m["between_modes"]),
-                           fmt(m["modes_covered"]), fmt(m["energy_distance"]), fmt(inRequested.isFinite ? inRequested : nil)]
-                if let exact {
-                    let e = try exact.score(config: config, count: min(s.count, 2000), modes: info.modes!, std: info.modeStd!, normalizer: model.metadata.normalizer)
-                    metrics["\(key).exact_high_quality"] = e
-                    row.append(fmt(e))
-                }
-                rows.append(row)
-                done += 1
-                ctx.emit(JobEvent(kind: .progress, step: done, total: total, message: key))
+    }
+
+    /// What every run of a sweep needs, loaded once per process.
+    struct Shared {
+        let model: StoredModel
+        let backend: Backend
+        let reason: String
+        let reference: Dataset
+        let conditions: [Float]?
+        let exact: ExactScoreBaseline?
+
+        init(_ s: SweepSettings, context ctx: JobContext) throws {
+            model = try ModelStore.load(s.model, modelsDir: ctx.modelsDir)
+            guard model.metadata.kind == .diffusion else {
+                throw JobError.invalid(field: "model", message: "'\(s.model)' is a GMM; sweeps compare diffusion samplers")
             }
+            (backend, reason) = try BackendSelection.make(BackendOptions(choice: s.backend ?? ctx.backend, device: ctx.device,
+                                                                          shaderDir: ctx.shaderDir, cpuThreads: ctx.cpuThreads))
+            reference = SampleJob.classSubset(try JobData.reference(for: model.metadata.dataset), s.classLabel)
+            conditions = try SampleJob.referenceConditions(model, count: s.count)
+            exact = ExactScoreBaseline.make(model, backend: backend, classLabel: s.classLabel)
         }
-        let csv = ([header] + rows).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
-        let url = ctx.jobDir.appendingPathComponent("sweep.csv")
+    }
+
+    static func run(_ s: SweepSettings, context ctx: JobContext) throws -> JobOutcome {
+        let shared = try Shared(s, context: ctx)
+        let tasks = Self.tasks(s)
+        ctx.emit(JobEvent(kind: .started, total: tasks.count,
+                          message: "sweeping \(tasks.count) sampler settings on '\(s.model)' (\(shared.backend.info.kind)); \(shared.reason)"))
+        var results: [SweepTaskResult] = []
+        for i in tasks.indices {
+            if ctx.isCancelled() { return .cancelled }
+            if ctx.shouldStop() { return .interrupted }
+            let r = try runTask(s, index: i, shared: shared)
+            results.append(r)
+            if let why = r.skipped { ctx.emit(JobEvent(kind: .log, message: "skipped \(r.key): \(why)")) }
+            else { ctx.emit(JobEvent(kind: .progress, step: i + 1, total: tasks.count, message: r.key)) }
+        }
+        return .succeeded(try summarize(results, jobDir: ctx.jobDir, emit: ctx.emit))
+    }
+
+    /// Run `index` of the sweep alone (a Slurm array task), loading what it needs.
+    public static func runTask(_ s: SweepSettings, index: Int, context ctx: JobContext) throws -> SweepTaskResult {
+        guard tasks(s).indices.contains(index) else {
+            throw JobError.invalid(field: "task", message: "the sweep has \(tasks(s).count) runs; there is no run \(index)")
+        }
+        return try runTask(s, index: index, shared: try Shared(s, context: ctx))
+    }
+
+    static func runTask(_ s: SweepSettings, index: Int, shared: Shared) throws -> SweepTaskResult {
+        let task = tasks(s)[index], run = task.run, w = task.guidance, key = task.key
+        let info = shared.model.metadata.dataset
+        let config = SamplerConfig(kind: run.sampler, steps: run.steps, seed: s.seed)
+        let start = Date()
+        let gen: Generated
+        do {
+            gen = try Generation.run(shared.model, backend: shared.backend, request: GenerationRequest(
+                count: s.count, sampler: config, guidance: w, classLabel: s.classLabel, conditionsRaw: shared.conditions))
+        } catch let JobError.invalid(field, message) where field == "sampler" {
+            return SweepTaskResult(index: index, key: key, skipped: message, row: nil, metrics: [:], evaluations: nil, highQuality: nil,
+                                   exactColumn: shared.exact != nil)
+        }
+        let seconds = Date().timeIntervalSince(start)
+        let (m, modes) = SampleMetrics.compute(samples: gen.points, dim: info.dim, reference: shared.reference,
+                                               modes: info.modes, modeStd: info.modeStd, seed: s.seed)
+        var inRequested = Double.nan
+        if let k = s.classLabel, let modes, modes.modeCounts.indices.contains(k) {
+            inRequested = Double(modes.modeCounts[k]) / Double(max(modes.sampleCount, 1))
+        }
+        var metrics: [String: Double] = [:]
+        metrics["\(key).seconds"] = seconds
+        metrics["\(key).model_evaluations"] = Double(gen.modelEvaluations)
+        for name in ["high_quality", "between_modes", "modes_covered", "energy_distance"] { if let v = m[name] { metrics["\(key).\(name)"] = v } }
+        if inRequested.isFinite { metrics["\(key).in_requested_mode"] = inRequested }
+        var row = [run.sampler.rawValue, "\(run.steps)", "\(w)", "\(gen.modelEvaluations)", fmt(seconds), fmt(m["high_quality"]), fmt(m["between_modes"]),
+                   fmt(m["modes_covered"]), fmt(m["energy_distance"]), fmt(inRequested.isFinite ? inRequested : nil)]
+        if let exact = shared.exact {
+            let e = try exact.score(config: config, count: min(s.count, 2000), modes: info.modes!, std: info.modeStd!,
+                                    normalizer: shared.model.metadata.normalizer)
+            metrics["\(key).exact_high_quality"] = e
+            row.append(fmt(e))
+        }
+        return SweepTaskResult(index: index, key: key, skipped: nil, row: row, metrics: metrics, evaluations: gen.modelEvaluations,
+                               highQuality: m["high_quality"], exactColumn: shared.exact != nil)
+    }
+
+    /// The sweep's outputs from all its runs' results (in task order): sweep.csv, the pick of the
+    /// cheapest good-enough run (sweep-summary.txt and a log event), the metrics event.
+    public static func summarize(_ results: [SweepTaskResult], jobDir: URL, emit: (JobEvent) -> Void) throws -> JobResult {
+        var header = ["sampler", "steps", "guidance", "model_evaluations", "seconds", "high_quality", "between_modes", "modes_covered", "energy_distance", "in_requested_mode", "exact_high_quality"]
+        if !(results.first?.exactColumn ?? false) { header.removeLast() }
+        let ordered = results.sorted { $0.index < $1.index }
+        var metrics: [String: Double] = [:]
+        for r in ordered { metrics.merge(r.metrics) { _, new in new } }
+        let scored = ordered.compactMap { r in r.highQuality.map { SweepScore(label: r.key, evaluations: r.evaluations ?? 0, highQuality: $0) } }
+        let csv = ([header] + ordered.compactMap(\.row)).map { $0.joined(separator: ",") }.joined(separator: "\n") + "\n"
+        let url = jobDir.appendingPathComponent("sweep.csv")
         try AtomicFile.write(Data(csv.utf8), to: url)
         if let pick = SweepScore.cheapestGoodEnough(scored) {
             metrics["recommended_model_evaluations"] = Double(pick.choice.evaluations)
@@ -125,11 +190,11 @@ enum SweepJob {
             let text = String(format: "cheapest run within %.0f point of %@ (high_quality %.4g, %d model evaluations): %@ (%.4g, %d model evaluations)",
                               SweepScore.tolerance * 100, pick.reference.label, pick.reference.highQuality, pick.reference.evaluations,
                               pick.choice.label, pick.choice.highQuality, pick.choice.evaluations)
-            try AtomicFile.write(Data((text + "\n").utf8), to: ctx.jobDir.appendingPathComponent("sweep-summary.txt"))
-            ctx.emit(JobEvent(kind: .log, message: text))
+            try AtomicFile.write(Data((text + "\n").utf8), to: jobDir.appendingPathComponent("sweep-summary.txt"))
+            emit(JobEvent(kind: .log, message: text))
         }
-        ctx.emit(JobEvent(kind: .metrics, metrics: metrics))
-        return .succeeded(JobResult(outputs: ["sweep_csv": url.path], metrics: metrics))
+        emit(JobEvent(kind: .metrics, metrics: metrics))
+        return JobResult(outputs: ["sweep_csv": url.path], metrics: metrics)
     }
 
     static func fmt(_ v: Double?) -> String {

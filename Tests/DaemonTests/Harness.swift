@@ -45,6 +45,8 @@ final class DaemonProcess {
     var extraArgs: [String]
     /// variables set (or, with an empty value, removed) in the daemon's environment
     var environment: [String: String] = [:]
+    /// a command that runs the daemon (its path and arguments follow), e.g. unshare
+    var wrapper: [String] = []
     private(set) var process: Process?
     private var keepDir = false
 
@@ -60,9 +62,15 @@ final class DaemonProcess {
     @discardableResult
     func start(expectFailure: Bool = false) throws -> Self {
         let p = Process()
-        p.executableURL = URL(fileURLWithPath: try binary("diffusiond"))
-        p.arguments = ["--socket", socket, "--state-dir", stateDir, "--backend", "cpu", "--cpu-threads", "1",
-                       "--log-level", "debug"] + extraArgs
+        let args = ["--socket", socket, "--state-dir", stateDir, "--backend", "cpu", "--cpu-threads", "1",
+                    "--log-level", "debug"] + extraArgs
+        if wrapper.isEmpty {
+            p.executableURL = URL(fileURLWithPath: try binary("diffusiond"))
+            p.arguments = args
+        } else {
+            p.executableURL = URL(fileURLWithPath: wrapper[0])
+            p.arguments = Array(wrapper.dropFirst()) + [try binary("diffusiond")] + args
+        }
         var env = ProcessInfo.processInfo.environment
         env["DIFFUSIOND_CONFIG"] = "/dev/null"
         for (k, v) in environment { env[k] = v.isEmpty ? nil : v }

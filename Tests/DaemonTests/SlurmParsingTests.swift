@@ -22,6 +22,20 @@ struct SlurmParsingTests {
         #expect(SlurmCommands.parseScontrol("slurm_load_jobs error: Invalid job id specified") == nil)
     }
 
+    @Test func scontrolArrayTasks() {
+        let out = """
+        JobId=80 ArrayJobId=77 ArrayTaskId=3 JobName=dd-j2 JobState=RUNNING Reason=None ExitCode=0:0 NodeList=vm
+        JobId=77 ArrayJobId=77 ArrayTaskId=4-6,9%2 JobName=dd-j2 JobState=PENDING Reason=Resources ExitCode=0:0 NodeList=(null)
+        JobId=78 ArrayJobId=77 ArrayTaskId=0 JobName=dd-j2 JobState=TIMEOUT Reason=TimeLimit ExitCode=0:15 NodeList=vm
+        JobId=81 JobName=plain JobState=RUNNING Reason=None NodeList=vm
+        """
+        let tasks = SlurmCommands.parseArray(out)
+        #expect(tasks.map(\.tasks) == [[3], [4, 5, 6, 9], [0]])
+        #expect(tasks.map(\.state.state) == ["RUNNING", "PENDING", "TIMEOUT"])
+        #expect(tasks[2].state == SlurmJobState(state: "TIMEOUT", node: "vm", reason: "TimeLimit", exitCode: "0:15"))
+        #expect(SlurmCommands.parseArray("slurm_load_jobs error: Invalid job id specified").isEmpty)
+    }
+
     @Test func squeueLines() {
         let q = SlurmCommands.parseSqueue("12|RUNNING|vm|None\n13|PENDING||Resources\n")
         #expect(q["12"] == SlurmJobState(state: "RUNNING", node: "vm", reason: nil))

@@ -1,6 +1,7 @@
 // SlurmTests.swift — executor = slurm against a real Slurm (scripts/slurm-local.sh start): submit
 // and follow, cancel, scancel from outside, kill -9 of the daemon and re-attach, requeue and
-// resume to the exact step, a sweep, and the failure modes. Under CI=true they run, never skip.
+// resume to the exact step, and the failure modes; sweeps as job arrays in SlurmSweepTests.swift,
+// more failure modes in SlurmFailureTests.swift. Under CI=true they run, never skip.
 import DiffProtocol
 import Foundation
 import Testing
@@ -103,17 +104,6 @@ struct SlurmTests {
         #expect(logged.last == steps)
         #expect(zip(logged, logged.dropFirst()).allSatisfy { $0 < $1 }, "loss.csv has repeated or out-of-order steps after the resume")
         #expect(d.log.components(separatedBy: "job submitted to Slurm").count - 1 == 1)
-    }
-
-    @Test func sweepRunsThroughSlurm() throws {
-        let d = try slurmDaemon().start()
-        defer { d.cleanup() }
-        let train = try submit(d.connect(), trainSpec(name: "sw", steps: 200)).id
-        #expect(try follow(d, train).events.last?.state == .succeeded)
-        let sweep = try diffctl(["sweep", "--model", "sw", "--samplers", "ddim:5,10", "-n", "100", "--follow", "--json"], socket: d.socket, timeout: 300)
-        #expect(sweep.status == 0, "\(sweep.stderr)")
-        #expect(sweep.stdout.contains("sweep_csv"))
-        #expect(try d.connect().listJobs().allSatisfy { $0.slurmJob != nil })
     }
 
     @Test func missingSbatchFailsTheJobPlainly() throws {

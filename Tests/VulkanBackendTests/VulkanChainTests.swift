@@ -1,6 +1,7 @@
 // VulkanChainTests.swift — a chain of ops as a training loop uses them: a 2-layer MLP with a
 // time embedding, trained 20 AdamW steps on Vulkan and on the reference backend from the same
-// seed; the losses and final parameters must agree. Also checks one submission per step.
+// seed; the losses and final parameters must agree within a per-element spec-derived bound
+// (from SpecPerturbedBackend runs). Also checks one submission per step.
 import CPUBackend
 import DiffusionCore
 import Foundation
@@ -84,9 +85,25 @@ struct VulkanChainTests {
         let before = vk.submissionCount
         let got = try TinyMLP.train(vk, steps: 20) { _ in submissions.append(vk.submissionCount) }
         let want = try TinyMLP.train(ReferenceBackend(), steps: 20)
-        expectClose(got.losses, want.losses, abs: 1e-6, rel: 1e-3, "losses")
-        expectClose(got.params, want.params, abs: 1e-4, rel: 1e-3, "parameters after 20 steps")
-        expectClose(got.ema, want.ema, abs: 1e-4, rel: 1e-3, "EMA after 20 steps")
+        // Per-element tolerance from the spec, measured: SpecPerturbedBackend moves every op's
+        // result by the most a conforming driver may (its per-op bounds: SpecTolerance), in a
+        // chosen direction. Three runs — every result up, every result down (errors that add up
+        // over the steps), a fixed pseudo-random direction per element — give, for each loss and
+        // each parameter, how far spec-allowed errors move it over 20 steps; a GPU's errors can
+        // combine differently, so allow 4× the largest of the three (as VulkanTrainerTests does
+        // with its whole-run spread).
+        let moved = try [SpecPerturbedBackend.Directions.up, .down, .perElement(1)].map {
+            try TinyMLP.train(SpecPerturbedBackend(directions: $0), steps: 20)
+        }
+        func spread(_ key: KeyPath<(losses: [Float], params: [Float], ema: [Float]), [Float]>) -> [Float] {
+            want[keyPath: key].indices.map { i in moved.map { Swift.abs($0[keyPath: key][i] - want[keyPath: key][i]) }.max()! }
+        }
+        for (name, key) in [("losses", \(losses: [Float], params: [Float], ema: [Float]).losses), ("parameters after 20 steps", \.params),
+                            ("EMA after 20 steps", \.ema)] {
+            let s = spread(key)
+            #expect(s.allSatisfy { $0 > 0 }, "\(name): every element must move under spec-allowed errors")
+            expectClose(got[keyPath: key], want[keyPath: key], perElement: s.map { 4 * $0 }, name)
+        }
         #expect(want.losses.last! < want.losses.first!, "the reference did not learn: \(want.losses)")
         // each step (writes + ~20 ops + reading the loss) is exactly one submission
         let perStep = zip(submissions, [before] + submissions).map { $0 - $1 }

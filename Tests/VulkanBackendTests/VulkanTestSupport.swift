@@ -1,5 +1,6 @@
 // VulkanTestSupport.swift — the shared Vulkan backend of the tests, the skip rule, seeded
-// inputs and the tolerance check `|vk − ref| <= abs + rel·|ref|`.
+// inputs, the tolerance check `|vk − ref| <= abs + rel·|ref|` and the per-element check
+// `|vk − ref| <= bound[i]` (bounds from SpecTolerance).
 //
 // Skip rule: with CI=true every Vulkan test runs and fails when Vulkan is unusable; otherwise,
 // without a usable Vulkan device, the tests are skipped with the reason.
@@ -75,6 +76,41 @@ func expectClose(_ got: [Float], _ want: [Float], abs: Float = 1e-5, rel: Float 
         }
     }
     #expect(bad == 0, "\(what): \(bad) of \(want.count) values off, worst at \(worst): got \(worst >= 0 ? got[worst] : 0), want \(worst >= 0 ? want[worst] : 0)",
+            sourceLocation: sourceLocation)
+}
+
+/// Expects |vk − ref| <= bound[i] for each element of the view pair's payload and equality in the
+/// padding around it (which no op may touch); a NaN passes only against a NaN.
+func expectWithin(_ t: Twin, _ pair: (BufferView, BufferView), _ bound: [Double], _ what: String,
+                  sourceLocation: SourceLocation = #_sourceLocation) {
+    let (got, want) = t.whole(pair)
+    #expect(bound.count == pair.1.count && got.count == want.count, "\(what): \(bound.count) bounds for \(pair.1.count) values",
+            sourceLocation: sourceLocation)
+    guard bound.count == pair.1.count, got.count == want.count else { return }
+    var full = [Double](repeating: 0, count: want.count)
+    for (i, b) in bound.enumerated() { full[pair.1.offset + i] = b }
+    var bad = 0, worst = -1, worstRatio = 0.0
+    for i in want.indices {
+        if got[i].isNaN && want[i].isNaN { continue }
+        let err = Swift.abs(Double(got[i]) - Double(want[i]))
+        if !(err <= full[i]) {
+            bad += 1
+            let ratio = err.isNaN || full[i] == 0 ? .infinity : err / full[i]
+            if worst < 0 || ratio > worstRatio { worst = i; worstRatio = ratio }
+        }
+    }
+    #expect(bad == 0, "\(what): \(bad) of \(want.count) values off, worst at \(worst): got \(worst >= 0 ? got[worst] : 0), want \(worst >= 0 ? want[worst] : 0), bound \(worst >= 0 ? full[worst] : 0)",
+            sourceLocation: sourceLocation)
+}
+
+/// Expects |got − want| <= tolerance[i] elementwise (results read back from whole runs).
+func expectClose(_ got: [Float], _ want: [Float], perElement tolerance: [Float], _ what: String,
+                 sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(got.count == want.count && want.count == tolerance.count, "\(what): \(got.count) values, expected \(want.count)",
+            sourceLocation: sourceLocation)
+    let bad = zip(zip(got, want), tolerance).enumerated().filter { !(Swift.abs($1.0.0 - $1.0.1) <= $1.1) }
+    let worst = bad.max { Swift.abs($0.1.0.0 - $0.1.0.1) / $0.1.1 < Swift.abs($1.1.0.0 - $1.1.0.1) / $1.1.1 }
+    #expect(bad.isEmpty, "\(what): \(bad.count) of \(want.count) values off, worst at \(worst?.0 ?? -1): got \(worst?.1.0.0 ?? 0), want \(worst?.1.0.1 ?? 0), tolerance \(worst?.1.1 ?? 0)",
             sourceLocation: sourceLocation)
 }
 

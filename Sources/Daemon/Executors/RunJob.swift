@@ -1,5 +1,6 @@
-// RunJob.swift — `diffusiond run-job --state-dir DIR --job ID [settings]`: runs one job of a
-// state directory in this process, as the batch script of a Slurm job does on a compute node.
+// RunJob.swift — `diffusiond run-job --state-dir DIR --job ID [--task I] [settings]`: runs one job
+// of a state directory in this process, as the batch script of a Slurm job does on a compute
+// node (`--task I`: only run I of a sweep, a Slurm array task; SlurmArray.swift).
 // It appends its events (a `running` state, the runner's events, then the outcome as a state) to
 // the job's events.jsonl, which the daemon follows; it never writes status.json (the daemon's).
 // SIGTERM (scancel, preemption, requeue, the time limit) → checkpoint and stop: a later start of
@@ -20,13 +21,18 @@ public enum RunJobCommand {
     public static func main(_ arguments: [String], environment: [String: String]) -> Int32 {
         var rest: [String] = []
         var jobID: String?
+        var task: String?
         var i = 0
         while i < arguments.count {
             if arguments[i] == "--job", i + 1 < arguments.count { jobID = arguments[i + 1]; i += 2; continue }
             if arguments[i].hasPrefix("--job=") { jobID = String(arguments[i].dropFirst(6)); i += 1; continue }
+            if arguments[i] == "--task", i + 1 < arguments.count { task = arguments[i + 1]; i += 2; continue }
+            if arguments[i].hasPrefix("--task=") { task = String(arguments[i].dropFirst(7)); i += 1; continue }
             rest.append(arguments[i]); i += 1
         }
         guard let jobID, !jobID.isEmpty, !jobID.contains("/") else { return fail(2, "run-job needs --job ID") }
+        let taskIndex = task.flatMap { Int($0) }
+        if let task, taskIndex == nil || taskIndex! < 0 { return fail(2, "--task needs a task index (0, 1, ...), got '\(task)'") }
         let config: DaemonConfig
         do {
             guard case .run(let c) = try DaemonConfig.load(arguments: rest, environment: environment) else {
@@ -44,6 +50,11 @@ public enum RunJobCommand {
         guard let specData = FileManager.default.contents(atPath: jobDir + "/spec.json"),
               let spec = try? JobSpec.decode(specData) else {
             return fail(1, "cannot read \(jobDir)/spec.json")
+        }
+        if let taskIndex {
+            guard spec.kind == .sweep else { return fail(2, "--task runs one run of a sweep; job \(jobID) is a \(spec.kind.rawValue) job") }
+            return runSweepTask(taskIndex, jobID: jobID, jobDir: jobDir, stateDir: stateDir, spec: spec, config: config, host: host,
+                                environment: environment)
         }
         let status = FileManager.default.contents(atPath: jobDir + "/status.json").flatMap { try? JSONDecoder().decode(JobInfo.self, from: $0) }
 

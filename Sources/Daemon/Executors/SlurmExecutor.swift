@@ -4,7 +4,8 @@
 // Slurm for the jobs' states once a second, sends scancel for `diffctl cancel`, and ends a job
 // that Slurm ended without an outcome in its log (FAILED, TIMEOUT, ...) with Slurm's reason.
 // jobs/<id>/slurm.json records the Slurm job (name, id, log offset) before and after sbatch, so a
-// restarted daemon re-attaches to it instead of submitting it again.
+// restarted daemon re-attaches to it instead of submitting it again. A sweep is one job array
+// (SlurmArray.swift).
 import DiffProtocol
 import Foundation
 import Jobs
@@ -14,6 +15,11 @@ struct SlurmRecord: Codable, Equatable {
     var slurmJob: String?
     /// bytes of events.jsonl already applied to the job's status
     var offset: UInt64
+    /// a job array (a sweep): its task count, and per task the bytes of tasks/<i>.events.jsonl
+    /// applied and its state ("", running, succeeded, skipped, failed, cancelled)
+    var tasks: Int? = nil
+    var taskOffsets: [UInt64]? = nil
+    var taskStates: [String]? = nil
 }
 
 final class SlurmExecutor: @unchecked Sendable {
@@ -30,6 +36,8 @@ final class SlurmExecutor: @unchecked Sendable {
         var tail: EventLogTail
         var endedPolls = 0
         var cancelSent = false
+        /// one per array task (empty for a plain job)
+        var taskTails: [EventLogTail] = []
         init(entry: JobEntry, record: SlurmRecord, tail: EventLogTail) { self.entry = entry; self.record = record; self.tail = tail }
     }
 
@@ -39,6 +47,7 @@ final class SlurmExecutor: @unchecked Sendable {
     private let wake = DispatchSemaphore(value: 0)
     /// owned by the executor thread
     private var watches: [String: Watch] = [:]
+    func watchEnded(_ w: Watch) -> Bool { watches[w.entry.info.id] == nil }
     private var lastPoll = Date.distantPast
     private var lastPollError: String?
 
@@ -87,17 +96,28 @@ final class SlurmExecutor: @unchecked Sendable {
         if entry.isCancelRequested { endJob(entry, .cancelled, error: nil); return }
         let dir = store.jobDir(id)
         try? FileManager.default.removeItem(atPath: dir + "/" + RunJobCommand.cancelMarker)
-        let record = SlurmRecord(jobName: jobName(id), slurmJob: nil, offset: EventLogTail.size(dir + "/events.jsonl"))
+        var record = SlurmRecord(jobName: jobName(id), slurmJob: nil, offset: EventLogTail.size(dir + "/events.jsonl"))
+        let arrayTasks = SweepArray.taskCount(entry.spec)
         let script = dir + "/slurm-job.sh"
         do {
-            try AtomicFile.write(Data(batchScript(id).utf8), to: script)
+            if let n = arrayTasks {
+                let tasksDir = SweepArray.dir(dir)
+                try? FileManager.default.removeItem(atPath: tasksDir)
+                try FileManager.default.createDirectory(atPath: tasksDir, withIntermediateDirectories: true)
+                record.tasks = n
+                record.taskOffsets = Array(repeating: 0, count: n)
+                record.taskStates = Array(repeating: "", count: n)
+            }
+            try AtomicFile.write(Data(batchScript(id, arrayTask: arrayTasks != nil).utf8), to: script)
             chmod(script, 0o755)
             try saveRecord(id, record)   // before sbatch: a daemon killed during it finds the job by name
         } catch {
             endJob(entry, .failed, error: "cannot write the batch script in \(dir): \(error)"); return
         }
-        let args = ["--parsable", "--job-name=\(record.jobName)", "--output=\(dir)/slurm-%j.out", "--open-mode=append",
-                    "--requeue", "--chdir=\(dir)"] + config.slurm.sbatchArguments + [script]
+        let output = arrayTasks == nil ? "--output=\(dir)/slurm-%j.out" : "--output=\(dir)/slurm-%A_%a.out"
+        let array = arrayTasks.map { ["--array=0-\($0 - 1)"] } ?? []
+        let args = ["--parsable", "--job-name=\(record.jobName)", output, "--open-mode=append",
+                    "--requeue", "--chdir=\(dir)"] + array + config.slurm.sbatchArguments + [script]
         let result: SlurmCommandResult
         do { result = try SlurmCommands.run("sbatch", args, timeout: 60) } catch {
             try? FileManager.default.removeItem(atPath: dir + "/slurm.json")
@@ -111,7 +131,8 @@ final class SlurmExecutor: @unchecked Sendable {
         r.slurmJob = slurmID
         try? saveRecord(id, r)
         watch(entry, r)
-        log.info("job submitted to Slurm", ["job": id, "slurm_job": slurmID, "partition": config.slurm.partition.isEmpty ? nil : config.slurm.partition])
+        log.info("job submitted to Slurm", ["job": id, "slurm_job": slurmID, "array_tasks": arrayTasks.map { "\($0)" },
+                                            "partition": config.slurm.partition.isEmpty ? nil : config.slurm.partition])
     }
 
     private func attach(_ entry: JobEntry) {
@@ -119,7 +140,7 @@ final class SlurmExecutor: @unchecked Sendable {
         guard var r = loadRecord(id) else { submit(entry); return }
         if r.slurmJob == nil {
             // the last daemon died during sbatch: the job may be in Slurm under its name
-            let q = try? SlurmCommands.run("squeue", ["-h", "-o", "%i", "-n", r.jobName])
+            let q = try? SlurmCommands.run("squeue", ["-h", "-o", "%F", "-n", r.jobName])   // %F: an array's id, not a task's
             guard let found = q?.stdout.split(separator: "\n").first.map(String.init), !found.isEmpty else {
                 log.info("job was never submitted to Slurm; submitting it now", ["job": id])
                 submit(entry); return
@@ -137,11 +158,16 @@ final class SlurmExecutor: @unchecked Sendable {
         let info = entry.info
         entry.lock.unlock()
         manager.persist(info)
-        watches[info.id] = Watch(entry: entry, record: r, tail: EventLogTail(path: store.jobDir(info.id) + "/events.jsonl", offset: r.offset))
+        let w = Watch(entry: entry, record: r, tail: EventLogTail(path: store.jobDir(info.id) + "/events.jsonl", offset: r.offset))
+        if let n = r.tasks {
+            w.taskTails = (0..<n).map { EventLogTail(path: SweepArray.log(store.jobDir(info.id), $0), offset: r.taskOffsets?[$0] ?? 0) }
+        }
+        watches[info.id] = w
     }
 
     /// Apply what the node appended to the log since the last look.
     private func drain(_ w: Watch) {
+        if w.record.tasks != nil { drainArray(w); return }
         let events = w.tail.read()
         guard !events.isEmpty else { return }
         w.record.offset = w.tail.offset
@@ -177,7 +203,7 @@ final class SlurmExecutor: @unchecked Sendable {
         }
     }
 
-    private func endJob(_ entry: JobEntry, _ state: JobState, error: String?, result: JobResult? = nil, at: Double? = nil) {
+    func endJob(_ entry: JobEntry, _ state: JobState, error: String?, result: JobResult? = nil, at: Double? = nil) {
         let id = entry.info.id
         entry.lock.lock()
         if entry.info.state == .running, let s = entry.info.startedAt {
@@ -197,8 +223,8 @@ final class SlurmExecutor: @unchecked Sendable {
 
     /// Slurm's view of every watched job: node, cancellation, and jobs Slurm ended on its own.
     private func poll() {
-        let ids = watches.values.compactMap { $0.record.slurmJob }
-        guard !ids.isEmpty else { return }
+        guard watches.values.contains(where: { $0.record.slurmJob != nil }) else { return }
+        let ids = watches.values.filter { $0.record.tasks == nil }.compactMap { $0.record.slurmJob }
         for w in watches.values where w.entry.isCancelRequested && !w.cancelSent {
             guard let sid = w.record.slurmJob else { continue }
             w.cancelSent = true
@@ -214,6 +240,7 @@ final class SlurmExecutor: @unchecked Sendable {
         }
         for w in Array(watches.values) {
             guard let sid = w.record.slurmJob else { continue }
+            if w.record.tasks != nil { pollArray(w); continue }
             let st = states[sid]
             if let node = st?.node { manager.setNode(w.entry, node) }
             guard st == nil || st!.isTerminal else { w.endedPolls = 0; continue }
@@ -244,12 +271,20 @@ final class SlurmExecutor: @unchecked Sendable {
             let details = [st.reason.map { "reason \($0)" }, st.exitCode.map { "exit code \($0)" }].compactMap { $0 }
             if !details.isEmpty { why += " (" + details.joined(separator: ", ") + ")" }
             if st.state == "COMPLETED" { why += " but the job wrote no outcome to its event log" }
-            if let output { why += "; its output ends: \(output)" }
+            if let output { why += "; its output ends: \(output)" } else { why += missingOutput(info.id, sid, node: st.node) }
             endJob(entry, .failed, error: why + kept)
         }
     }
 
-    private func outputTail(_ id: String, _ sid: String) -> String? {
+    /// What a job's absent output file means: Slurm opens it on the node before the script runs,
+    /// so a node that cannot see the state directory fails the job without one.
+    func missingOutput(_ id: String, _ sid: String, node: String?) -> String {
+        let path = store.jobDir(id) + "/slurm-\(sid).out"
+        guard !FileManager.default.fileExists(atPath: path) else { return "" }
+        return "; Slurm's output file \(path) never appeared here: the node\(node.map { " (\($0))" } ?? "") could not write the job's directory, so the state directory \(store.root) is not on a filesystem it mounts at the same path"
+    }
+
+    func outputTail(_ id: String, _ sid: String) -> String? {
         guard let data = FileManager.default.contents(atPath: store.jobDir(id) + "/slurm-\(sid).out") else { return nil }
         let lines = String(decoding: data.suffix(2000), as: UTF8.self).split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
         return lines.last { !$0.isEmpty }

@@ -13,7 +13,8 @@ extension SlurmExecutor {
     }
 
     /// The batch script: `diffusiond run-job` by absolute path with the daemon's job settings.
-    func batchScript(_ id: String) -> String {
+    /// `arrayTask`: one task of a job array (a sweep run), `--task $SLURM_ARRAY_TASK_ID`.
+    func batchScript(_ id: String, arrayTask: Bool = false) -> String {
         let c = config
         var args = [binary, "run-job", "--config", "/dev/null", "--state-dir", store.root, "--job", id,
                     "--backend", c.backend.rawValue, "--cpu-threads", "\(c.cpuThreads)",
@@ -29,7 +30,7 @@ extension SlurmExecutor {
           echo "diffusiond: node $(hostname) cannot write \(store.jobDir(id).replacingOccurrences(of: "\"", with: "")): the state directory must be on a filesystem shared with the nodes" >&2
           exit 3
         fi
-        exec \(args.map(shellQuote).joined(separator: " "))
+        exec \(args.map(shellQuote).joined(separator: " "))\(arrayTask ? " --task \"$SLURM_ARRAY_TASK_ID\"" : "")
 
         """
     }
