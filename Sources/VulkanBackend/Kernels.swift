@@ -29,6 +29,20 @@ enum Kernels {
     static let emaUpdate = ShaderVariant("emaUpdate")
     static let gaussianNoise = ShaderVariant("gaussianNoise")
     static let philoxWords = ShaderVariant("gaussianNoise", ["RAW_WORDS"])
+    static let conv2dForward = ShaderVariant("conv2dForward")
+    static let conv2dInputGrad = ShaderVariant("conv2dBackward", ["INPUT_GRAD"])
+    static let conv2dWeightGrad = ShaderVariant("conv2dBackward", ["WEIGHT_GRAD"])
+    static let conv2dBiasGrad = ShaderVariant("conv2dBackward", ["BIAS_GRAD"])
+    static let groupNormForward = ShaderVariant("groupNormForward")
+    static let groupNormInputGrad = ShaderVariant("groupNormBackward", ["INPUT_GRAD"])
+    static let groupNormParamGrad = ShaderVariant("groupNormBackward", ["PARAM_GRAD"])
+    static let filmForward = ShaderVariant("filmForward")
+    static let filmBackward = ShaderVariant("filmBackward")
+    static let upsampleNearestForward = ShaderVariant("upsampleNearestForward")
+    static let upsampleNearestBackward = ShaderVariant("upsampleNearestBackward")
+    static let imageOps = [conv2dForward, conv2dInputGrad, conv2dWeightGrad, conv2dBiasGrad, groupNormForward,
+                           groupNormInputGrad, groupNormParamGrad, filmForward, filmBackward,
+                           upsampleNearestForward, upsampleNearestBackward]
     /// gaussianNoise with the driver's log made as wrong as the Vulkan spec allows (tests only)
     static let gaussianNoiseWorstCaseLog = ShaderVariant("gaussianNoise", ["WORST_CASE_LOG"])
 
@@ -37,6 +51,7 @@ enum Kernels {
         var list = [linearForward(direct: direct), fill, copy, biasBackward, axpby, combine3, rowCombine, sumOfSquares, sumFinal,
                     rowSumOfSquares, copyColumns, timeEmbedding, embeddingForward, embeddingBackward, mseLoss,
                     adamwStep, emaUpdate, worstCaseLog ? gaussianNoiseWorstCaseLog : gaussianNoise, philoxWords]
+        list += imageOps
         for ta in [false, true] { for tb in [false, true] { list.append(matmul(transA: ta, transB: tb, direct: direct)) } }
         for act in Activation.allCases { list += [activationForward(act), activationBackward(act)] }
         return list
