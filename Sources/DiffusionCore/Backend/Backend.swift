@@ -42,7 +42,8 @@ public struct BufferView {
 }
 
 public enum Activation: String, Codable, CaseIterable, Sendable {
-    case silu, gelu, relu
+    /// mish(x) = x·tanh(softplus(x)) (Misra 2019; the temporal U-Net of diffusion policies uses it)
+    case silu, gelu, relu, mish
 }
 
 /// What a backend says about itself (for `diffctl info`, logs and benchmarks).
