@@ -1,26 +1,33 @@
-// Conv.swift — the SIMD backend's 2-D (and, with H = 1, 1-D) convolution: per batch item,
-// im2col of the input into a (C·KH·KW, OH·OW) column matrix, then the packed GEMM
-//   y_b(O, OH·OW) = W(O, C·KH·KW) · col_b            (bias preloaded into y, beta = 1)
+// Conv.swift — the SIMD backend's 2-D (and, with H = 1, 1-D) convolution: im2col of the input
+// into a (K = C·KH·KW, N = OH·OW) column matrix per batch item, then the packed GEMM
+//   y_b(O, N) = W(O, K) · col_b            (bias preloaded into y, beta = 1)
 // and backward
 //   dW(O, K) += dy_b(O, N) · col_bᵀ,   dcol_b(K, N) = Wᵀ · dy_b,   dx_b = col2im(dcol_b).
-// A 1×1 convolution at stride 1 without padding uses x_b itself as the column matrix.
+// Small images and short sequences (N < 256) put several items side by side, one GEMM of
+// (K, items·N) per group, their outputs scattered to (B, O, N) afterwards: one GEMM of a 16-step
+// sequence is mostly call overhead. A single item of a 1×1 convolution at stride 1 without
+// padding uses x_b itself as the column matrix (and writes dx_b directly).
 import DiffusionCore
 
 /// Rows [r0, r1) of the column matrix of one batch item: col[r, i·OW + j] with r = (c·KH + ky)·KW + kx
 /// is x[c, i·stride + ky − padH, j·stride + kx − padW], zero in the padding.
-func im2colKernel(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ s: Conv2DShape, _ r0: Int, _ r1: Int) {
+/// Row r starts at col + r·ld (ld = OH·OW for one item, more when items sit side by side).
+func im2colKernel(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ s: Conv2DShape, _ r0: Int, _ r1: Int, ld: Int) {
     let (H, W, KH, KW, OH, OW, st) = (s.height, s.width, s.kernelH, s.kernelW, s.outHeight, s.outWidth, s.stride)
     for r in r0..<r1 {
         let c = r / (KH * KW), ky = (r / KW) % KH, kx = r % KW
         let (jlo, jhi) = validRange(out: OW, size: W, tap: kx, pad: s.padW, stride: st)
         for i in 0..<OH {
-            let row = col + r * OH * OW + i * OW
+            let row = col + r * ld + i * OW
             let iy = i * st + ky - s.padH
             guard iy >= 0 && iy < H && jlo < jhi else { fillKernel(row, 0, 0, OW); continue }
             let src = x + (c * H + iy) * W + kx - s.padW
             for j in 0..<jlo { row[j] = 0 }
             if st == 1 {
-                (row + jlo).update(from: src + jlo, count: jhi - jlo)
+                // rows are short (a 16-step sequence): an inline loop, not a memcpy call per row
+                var j = jlo
+                while j + 8 <= jhi { store8(load8(src + j), row + j); j += 8 }
+                while j < jhi { row[j] = src[j]; j += 1 }
             } else {
                 for j in jlo..<jhi { row[j] = src[j * st] }
             }
@@ -30,8 +37,8 @@ func im2colKernel(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>,
 }
 
 /// Channels [c0, c1) of dx for one batch item from its column gradient dcol (K, N): every
-/// column entry is added to the input element it was read from (zeroed first).
-func col2imKernel(_ dcol: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ s: Conv2DShape, _ c0: Int, _ c1: Int) {
+/// column entry is added to the input element it was read from (zeroed first). Row stride ld.
+func col2imKernel(_ dcol: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, _ s: Conv2DShape, _ c0: Int, _ c1: Int, ld: Int) {
     let (H, W, KH, KW, OH, OW, st) = (s.height, s.width, s.kernelH, s.kernelW, s.outHeight, s.outWidth, s.stride)
     for c in c0..<c1 {
         let plane = dx + c * H * W
@@ -43,7 +50,7 @@ func col2imKernel(_ dcol: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float
             for i in 0..<OH {
                 let iy = i * st + ky - s.padH
                 guard iy >= 0 && iy < H else { continue }
-                let src = dcol + r * OH * OW + i * OW
+                let src = dcol + r * ld + i * OW
                 let dst = plane + iy * W + kx - s.padW
                 if st == 1 {
                     var j = jlo
@@ -81,32 +88,80 @@ func sumKernel(_ x: UnsafePointer<Float>, _ n: Int) -> Double {
 }
 
 extension SIMDBackend {
-    /// Whether x_b is its own column matrix (1×1 kernel, stride 1, no padding).
-    private func isPointwise(_ s: Conv2DShape) -> Bool {
-        s.kernelH == 1 && s.kernelW == 1 && s.stride == 1 && s.padH == 0 && s.padW == 0
+    /// Batch items per GEMM: below 256 columns per item, enough items for about 480 columns
+    /// (not 512: a row stride that is a multiple of 512 floats makes the GEMM pack its A).
+    private func itemsPerGemm(_ s: Conv2DShape) -> Int {
+        let n = s.outHeight * s.outWidth
+        return n >= 256 ? 1 : max(1, min(s.batch, 480 / max(n, 1)))
     }
 
-    private func im2col(_ x: UnsafePointer<Float>, _ col: UnsafeMutablePointer<Float>, _ s: Conv2DShape) {
-        let n = s.outHeight * s.outWidth
-        runner.forEachChunk(count: s.patchSize, minChunk: max(1, (1 << 14) / max(n, 1)), align: 1) { r0, r1 in
-            im2colKernel(x, col, s, r0, r1)
+    /// Column matrices of `items` consecutive batch items side by side: (K, items·N).
+    private func im2col(_ x: UnsafePointer<Float>, items: Int, _ col: UnsafeMutablePointer<Float>, _ s: Conv2DShape) {
+        let n = s.outHeight * s.outWidth, k = s.patchSize, plane = s.inChannels * s.height * s.width
+        runner.forEachChunk(count: items * k, minChunk: max(1, (1 << 14) / max(n, 1)), align: 1) { a, e in
+            var r = a
+            while r < e {
+                let item = r / k, r0 = r % k, r1 = min(k, r0 + e - r)
+                im2colKernel(x + item * plane, col + item * n, s, r0, r1, ld: items * n)
+                r += r1 - r0
+            }
         }
+    }
+
+    /// dx of `items` consecutive batch items from their side-by-side column gradient (K, items·N).
+    private func col2im(_ dcol: UnsafePointer<Float>, items: Int, _ dx: UnsafeMutablePointer<Float>, _ s: Conv2DShape) {
+        let n = s.outHeight * s.outWidth, c = s.inChannels, plane = c * s.height * s.width
+        runner.forEachChunk(count: items * c, minChunk: max(1, (1 << 14) / max(s.kernelH * s.kernelW * n, 1)), align: 1) { a, e in
+            var q = a
+            while q < e {
+                let item = q / c, c0 = q % c, c1 = min(c, c0 + e - q)
+                col2imKernel(dcol + item * n, dx + item * plane, s, c0, c1, ld: items * n)
+                q += c1 - c0
+            }
+        }
+    }
+
+    /// Copies (O, items·N) ↔ `items` consecutive (O, N) blocks of a (B, O, N) tensor, adding bias[o]
+    /// on the way out when given.
+    private func regroup(_ stacked: UnsafeMutablePointer<Float>, _ tensor: UnsafeMutablePointer<Float>, items: Int, o: Int, n: Int,
+                         toTensor: Bool, bias: UnsafePointer<Float>? = nil) {
+        runner.forEachChunk(count: items * o, minChunk: max(1, (1 << 15) / max(n, 1)), align: 1) { a, e in
+            for q in a..<e {
+                let item = q / o, oc = q % o
+                let t = tensor + q * n, st = stacked + oc * items * n + item * n
+                if !toTensor { st.update(from: t, count: n); continue }
+                let bv = bias?[oc] ?? 0
+                for j in 0..<n { t[j] = st[j] + bv }
+            }
+        }
+    }
+
+    private func isPointwise(_ s: Conv2DShape) -> Bool {
+        s.kernelH == 1 && s.kernelW == 1 && s.stride == 1 && s.padH == 0 && s.padW == 0
     }
 
     public func conv2dForward(x: BufferView, weight: BufferView, bias: BufferView, y: BufferView, shape s: Conv2DShape) {
         ImageOpChecks.conv("conv2dForward", s, x: x, weight: weight, y: y)
         ImageOpChecks.bcs("conv2dForward", [("bias", bias, s.outChannels)])
         let X = ptr(x), Wt = ptr(weight), Bs = ptr(bias), Y = ptr(y)
-        let n = s.outHeight * s.outWidth, k = s.patchSize, o = s.outChannels
-        let pointwise = isPointwise(s)
-        let col = pointwise ? nil : allocateAligned(k * n)
-        defer { col?.deallocate() }
-        for b in 0..<s.batch {
-            let xb = X + b * s.inChannels * s.height * s.width, yb = Y + b * o * n
-            for oc in 0..<o { fillKernel(yb + oc * n, Bs[oc], 0, n) }
-            if let col { im2col(xb, col, s) }
-            runGemm(GemmProblem(a: Wt, b: col ?? xb, c: yb, m: o, n: n, k: k,
-                                transA: false, transB: false, alpha: 1, beta: 1))
+        let n = s.outHeight * s.outWidth, k = s.patchSize, o = s.outChannels, plane = s.inChannels * s.height * s.width
+        let nb = itemsPerGemm(s), direct = nb == 1 && isPointwise(s)
+        let col = direct ? nil : allocateAligned(k * n * nb)
+        let tmp = nb == 1 ? nil : allocateAligned(o * n * nb)
+        defer { col?.deallocate(); tmp?.deallocate() }
+        var b0 = 0
+        while b0 < s.batch {
+            let items = min(nb, s.batch - b0), xb = X + b0 * plane, yb = Y + b0 * o * n
+            if let col { im2col(xb, items: items, col, s) }
+            if let tmp {
+                // (O, items·N) = W · col, then bias and the scatter to (B, O, N)
+                runGemm(GemmProblem(a: Wt, b: col!, c: tmp, m: o, n: items * n, k: k, transA: false, transB: false, alpha: 1, beta: 0))
+                regroup(tmp, yb, items: items, o: o, n: n, toTensor: true, bias: Bs)
+            } else {
+                for oc in 0..<o { fillKernel(yb + oc * n, Bs[oc], 0, n) }
+                runGemm(GemmProblem(a: Wt, b: col ?? xb, c: yb, m: o, n: n, k: k, transA: false, transB: false, alpha: 1, beta: 1))
+            }
+            b0 += items
         }
     }
 
@@ -121,26 +176,26 @@ extension SIMDBackend {
         var db = [Double](repeating: 0, count: o)
         for b in 0..<s.batch { for oc in 0..<o { db[oc] += sumKernel(DY + (b * o + oc) * n, n) } }
         for oc in 0..<o { DB[oc] += Float(db[oc]) }
-        let pointwise = isPointwise(s)
-        let col = pointwise ? nil : allocateAligned(k * n)
-        let dcol = pointwise || dx == nil ? nil : allocateAligned(k * n)
-        defer { col?.deallocate(); dcol?.deallocate() }
-        for b in 0..<s.batch {
-            let xb = X + b * plane, dyb = DY + b * o * n
-            if let col { im2col(xb, col, s) }
-            // dW(O,K) += dy_b(O,N) · col_b(K,N)ᵀ
-            runGemm(GemmProblem(a: dyb, b: col ?? xb, c: DW, m: o, n: k, k: n,
-                                transA: false, transB: true, alpha: 1, beta: 1))
-            guard let dx else { continue }
-            let dxb = ptr(dx) + b * plane
-            // dcol(K,N) = W(O,K)ᵀ · dy_b(O,N), straight into dx_b for a pointwise convolution
-            runGemm(GemmProblem(a: Wt, b: dyb, c: dcol ?? dxb, m: k, n: n, k: o,
-                                transA: true, transB: false, alpha: 1, beta: 0))
-            if let dcol {
-                runner.forEachChunk(count: s.inChannels, minChunk: max(1, (1 << 14) / max(k / s.inChannels * n, 1)), align: 1) { c0, c1 in
-                    col2imKernel(dcol, dxb, s, c0, c1)
-                }
+        let nb = itemsPerGemm(s), direct = nb == 1 && isPointwise(s)
+        let col = direct ? nil : allocateAligned(k * n * nb)
+        let dcol = direct || dx == nil ? nil : allocateAligned(k * n * nb)
+        let dyS = nb == 1 ? nil : allocateAligned(o * n * nb)
+        defer { col?.deallocate(); dcol?.deallocate(); dyS?.deallocate() }
+        var b0 = 0
+        while b0 < s.batch {
+            let items = min(nb, s.batch - b0), xb = X + b0 * plane, dyb = DY + b0 * o * n
+            if let col { im2col(xb, items: items, col, s) }
+            if let dyS { regroup(dyS, dyb, items: items, o: o, n: n, toTensor: false) }
+            let g = dyS ?? dyb, cols = items * n
+            // dW(O,K) += dy(O, items·N) · col(K, items·N)ᵀ
+            runGemm(GemmProblem(a: g, b: col ?? xb, c: DW, m: o, n: k, k: cols, transA: false, transB: true, alpha: 1, beta: 1))
+            if let dx {
+                let dxb = ptr(dx) + b0 * plane
+                // dcol(K, items·N) = W(O,K)ᵀ · dy, straight into dx_b for a single pointwise item
+                runGemm(GemmProblem(a: Wt, b: g, c: dcol ?? dxb, m: k, n: cols, k: o, transA: true, transB: false, alpha: 1, beta: 0))
+                if let dcol { col2im(dcol, items: items, dxb, s) }
             }
+            b0 += items
         }
     }
 }

@@ -1,6 +1,6 @@
 // ImageOpSIMDTests.swift — the SIMD image / sequence kernels against ReferenceBackend on odd
 // shapes (B = 3, C = 5, H = 7, W = 6; kernels 1, 3, 5; stride 1 and 2; the 1-D H = 1 case; G
-// dividing C), through views at offsets whose guards must stay untouched. The tolerance of each
+// dividing C; convolutions with several, a partial group of and single items per GEMM), through views at offsets whose guards must stay untouched. The tolerance of each
 // element is its summation bound (ImageOpBounds: γ_n·Σ|terms| from the reference run on |inputs|),
 // not a fixed epsilon.
 import CPUBackend
@@ -28,6 +28,10 @@ let convShapes: [Conv2DShape] = [
     .conv1d(batch: 3, inChannels: 5, length: 16, outChannels: 6, kernel: 5),
     .conv1d(batch: 3, inChannels: 5, length: 15, outChannels: 4, kernel: 5, stride: 2),
     .same(batch: 2, inChannels: 20, height: 9, width: 11, outChannels: 17, kernel: 3),   // GEMM blocks beyond one panel
+    .same(batch: 5, inChannels: 3, height: 10, width: 20, outChannels: 4, kernel: 3, stride: 2),   // stride 2, N = 50: all 5 items in one GEMM
+    .same(batch: 5, inChannels: 3, height: 12, width: 16, outChannels: 4, kernel: 3),    // N = 192: 2 items per GEMM, groups 2, 2, 1
+    .same(batch: 2, inChannels: 3, height: 24, width: 24, outChannels: 4, kernel: 3),    // N ≥ 256: one item per GEMM
+    .same(batch: 2, inChannels: 3, height: 24, width: 24, outChannels: 4, kernel: 1),    // … and x_b as its own column matrix
 ]
 
 @Suite("SIMD image ops vs reference")
