@@ -1,13 +1,14 @@
 // VulkanOps+Conv.swift — dispatch functions for the image / sequence ops: conv2dForward,
-// conv2dBackward, groupNormForward, groupNormBackward, filmForward, filmBackward,
-// upsampleNearestForward, upsampleNearestBackward (shaders of the same names; the backward
-// shaders have one variant per gradient).
+// conv2dBackward (im2col into a scratch column matrix, then the matmul kernel of matmul.comp,
+// then a scatter / col2im: the shaders of the same names have one variant per pass),
+// groupNormForward, groupNormBackward, filmForward, filmBackward, upsampleNearestForward,
+// upsampleNearestBackward (one shader each; the backward ones have a variant per gradient).
 import DiffusionCore
 
 extension VulkanComputeBackend {
-    private func convParams(_ s: Conv2DShape) -> [UInt32] {
+    private func convParams(_ s: Conv2DShape, items: Int) -> [UInt32] {
         [s.batch, s.inChannels, s.height, s.width, s.outChannels, s.kernelH, s.kernelW,
-         s.outHeight, s.outWidth, s.stride, s.padH, s.padW].map { u32($0, "conv2d size") }
+         s.outHeight, s.outWidth, s.stride, s.padH, s.padW, items].map { u32($0, "conv2d size") }
     }
 
     private func checkConv(_ op: String, _ s: Conv2DShape, x: BufferView, weight: BufferView, y: BufferView) {
@@ -16,29 +17,81 @@ extension VulkanComputeBackend {
                      "vulkan \(op): \(s) exceeds buffers x=\(x.count) w=\(weight.count) y=\(y.count)")
     }
 
-    // x (B,C,H,W), weight (O,C,KH,KW), bias (O), y (B,O,OH,OW)
+    /// Scratch buffer `slot` with at least `count` floats (grown on demand; frames in flight keep
+    /// a replaced one alive). Nil after a failed allocation, which is kept as the device error.
+    private func scratch(_ slot: Int, _ count: Int) -> BufferView? {
+        lock.lock()
+        let have = convScratch[slot]
+        lock.unlock()
+        if let have, have.count >= count { return BufferView(have, offset: 0, count: count) }
+        do {
+            guard let b = try makeBuffer(count: count) as? VulkanBuffer else { return nil }
+            lock.lock(); convScratch[slot] = b; lock.unlock()
+            return BufferView(b, offset: 0, count: count)
+        } catch {
+            record { throw error }
+            return nil
+        }
+    }
+
+    /// Batch items per chunk: the column matrix (K, items·N) and the regrouped (O, items·N) fit a scratch buffer.
+    private func chunkItems(_ s: Conv2DShape) -> Int {
+        max(1, min(s.batch, Kernels.convScratchFloats / max(1, max(s.patchSize, s.outChannels) * s.outHeight * s.outWidth)))
+    }
+
+    // x (B,C,H,W), weight (O,C,KH,KW), bias (O), y (B,O,OH,OW): per chunk of items,
+    // im2col → matmul (O, items·N) = W · col → scatter with bias
     public func conv2dForward(x: BufferView, weight: BufferView, bias: BufferView, y: BufferView, shape s: Conv2DShape) {
         checkConv("conv2dForward", s, x: x, weight: weight, y: y)
         precondition(bias.count >= s.outChannels, "vulkan conv2dForward: bias has \(bias.count) floats, needs \(s.outChannels)")
-        let bs = [binding(x, "conv2dForward"), binding(weight, "conv2dForward"), binding(bias, "conv2dForward"), binding(y, "conv2dForward")]
-        record { try stream.dispatch(Kernels.conv2dForward, bs, outputs: 1, params: convParams(s), groups: groups(s.outputCount)) }
+        let n = s.outHeight * s.outWidth, k = s.patchSize, o = s.outChannels, plane = s.inChannels * s.height * s.width
+        let nb = chunkItems(s)
+        convLock.lock(); defer { convLock.unlock() }
+        guard s.batch > 0, let col = scratch(0, k * n * nb), let tmp = scratch(1, o * n * nb) else { return }
+        let bb = binding(bias, "conv2dForward")
+        var b0 = 0
+        while b0 < s.batch {
+            let items = min(nb, s.batch - b0), cols = items * n, params = convParams(s, items: items)
+            let bx = binding(x.slice(b0 * plane, items * plane), "conv2dForward"), bcol = binding(col, "conv2dForward")
+            let btmp = binding(tmp, "conv2dForward"), by = binding(y.slice(b0 * o * n, items * o * n), "conv2dForward")
+            record { try stream.dispatch(Kernels.conv2dIm2col, [bx, bcol], outputs: 1, params: params, groups: groups(k * cols)) }
+            matmul(weight, col, tmp, m: o, n: cols, k: k, transA: false, transB: false, alpha: 1, beta: 0)
+            record { try stream.dispatch(Kernels.conv2dScatter, [btmp, bb, by], outputs: 1, params: params, groups: groups(o * cols)) }
+            b0 += items
+        }
     }
 
-    // dy (B,O,OH,OW); dx (B,C,H,W) overwritten; dWeight (O,C,KH,KW) +=; dBias (O) +=
+    // dy (B,O,OH,OW); dx (B,C,H,W) overwritten; dWeight (O,C,KH,KW) +=; dBias (O) +=: per chunk,
+    // gather dy → dyS (O, items·N), im2col, dW += dyS · colᵀ, dcol = Wᵀ · dyS, col2im
     public func conv2dBackward(x: BufferView, weight: BufferView, dy: BufferView,
                                dx: BufferView?, dWeight: BufferView, dBias: BufferView, shape s: Conv2DShape) {
         checkConv("conv2dBackward", s, x: x, weight: weight, y: dy)
         precondition(dWeight.count >= s.weightCount && dBias.count >= s.outChannels && (dx?.count ?? s.inputCount) >= s.inputCount,
                      "vulkan conv2dBackward: \(s) exceeds buffers dW=\(dWeight.count) dBias=\(dBias.count) dx=\(dx?.count ?? -1)")
-        let op = "conv2dBackward", params = convParams(s)
-        let bx = binding(x, op), bw = binding(weight, op), bdy = binding(dy, op)
-        let bdw = binding(dWeight, op), bdb = binding(dBias, op), bdx = dx.map { binding($0, op) }
-        record {
-            if let bdx {
-                try stream.dispatch(Kernels.conv2dInputGrad, [bw, bdy, bdx], outputs: 1, params: params, groups: groups(s.inputCount))
+        let op = "conv2dBackward"
+        let n = s.outHeight * s.outWidth, k = s.patchSize, o = s.outChannels, plane = s.inChannels * s.height * s.width
+        let nb = chunkItems(s)
+        convLock.lock(); defer { convLock.unlock() }
+        guard s.batch > 0, let col = scratch(0, k * n * nb), let dyS = scratch(1, o * n * nb),
+              let dcol = dx == nil ? col : scratch(2, k * n * nb) else { return }
+        let bdy = binding(dy, op), bdb = binding(dBias, op)
+        record { try stream.dispatch(Kernels.conv2dBiasGrad, [bdy, bdb], outputs: 1, params: convParams(s, items: s.batch), groups: groups(o)) }
+        var b0 = 0
+        while b0 < s.batch {
+            let items = min(nb, s.batch - b0), cols = items * n, params = convParams(s, items: items)
+            let bx = binding(x.slice(b0 * plane, items * plane), op), bcol = binding(col, op)
+            let bdyc = binding(dy.slice(b0 * o * n, items * o * n), op), bdyS = binding(dyS, op)
+            record {
+                try stream.dispatch(Kernels.conv2dGather, [bdyc, bdyS], outputs: 1, params: params, groups: groups(o * cols))
+                try stream.dispatch(Kernels.conv2dIm2col, [bx, bcol], outputs: 1, params: params, groups: groups(k * cols))
             }
-            try stream.dispatch(Kernels.conv2dWeightGrad, [bx, bdy, bdw], outputs: 1, params: params, groups: groups(s.weightCount))
-            try stream.dispatch(Kernels.conv2dBiasGrad, [bdy, bdb], outputs: 1, params: params, groups: groups(s.outChannels))
+            matmul(dyS, col, dWeight, m: o, n: k, k: cols, transA: false, transB: true, alpha: 1, beta: 1)
+            if let dx {
+                let bdcol = binding(dcol, op), bdx = binding(dx.slice(b0 * plane, items * plane), op)
+                matmul(weight, dyS, dcol, m: k, n: cols, k: o, transA: true, transB: false, alpha: 1, beta: 0)
+                record { try stream.dispatch(Kernels.conv2dCol2im, [bdcol, bdx], outputs: 1, params: params, groups: groups(items * plane)) }
+            }
+            b0 += items
         }
     }
 

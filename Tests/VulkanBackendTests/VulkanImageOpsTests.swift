@@ -34,6 +34,8 @@ struct VulkanImageOpsTests {
         Conv2DShape(batch: 2, inChannels: 3, height: 6, width: 7, outChannels: 5, kernelH: 3, kernelW: 3, stride: 1, padH: 0, padW: 0),
         .conv1d(batch: 3, inChannels: 5, length: 16, outChannels: 6, kernel: 5),
         .conv1d(batch: 3, inChannels: 5, length: 15, outChannels: 4, kernel: 5, stride: 2),
+        // K·N = 144·10⁴: two items fit a scratch column matrix (Kernels.convScratchFloats), chunks 2, 1
+        .same(batch: 3, inChannels: 16, height: 100, width: 100, outChannels: 4, kernel: 3),
     ]
 
     @Test("conv2dForward and conv2dBackward (dx overwritten, dW and dBias accumulate)", arguments: convShapes.indices)
@@ -55,6 +57,42 @@ struct VulkanImageOpsTests {
         expectBounded(t, dx, bb.dx, "conv2dBackward dx \(s)")
         expectBounded(t, dw, bb.dWeight, "conv2dBackward dW \(s)")
         expectBounded(t, db, bb.dBias, "conv2dBackward dBias \(s)")
+    }
+
+    @Test("convolutions from several threads at once on one backend (they share its scratch buffers)")
+    func concurrentConvolutions() throws {
+        let vk = try VulkanTestEnv.require()
+        let shapes = Array(Self.convShapes.prefix(6))
+        let results = NSLock()
+        var failures: [String] = []
+        DispatchQueue.concurrentPerform(iterations: 2 * shapes.count) { i in
+            let s = shapes[i % shapes.count], ref = ReferenceBackend()
+            do {
+                let xs = randomValues(s.inputCount, seed: UInt64(i)), ws = randomValues(s.weightCount, seed: UInt64(i + 50))
+                let dys = randomValues(s.outputCount, seed: UInt64(i + 100))
+                var got: [[Float]] = [], want: [[Float]] = []
+                for be in [vk as Backend, ref as Backend] {
+                    let x = BufferView(try be.makeBuffer(xs)), w = BufferView(try be.makeBuffer(ws)), b = BufferView(try be.makeBuffer(count: s.outChannels))
+                    let y = BufferView(try be.makeBuffer(count: s.outputCount)), dy = BufferView(try be.makeBuffer(dys))
+                    let dx = BufferView(try be.makeBuffer(count: s.inputCount)), dw = BufferView(try be.makeBuffer(count: s.weightCount))
+                    be.conv2dForward(x: x, weight: w, bias: b, y: y, shape: s)
+                    be.conv2dBackward(x: x, weight: w, dy: dy, dx: dx, dWeight: dw, dBias: b, shape: s)
+                    let out = [try be.read(y), try be.read(dx), try be.read(dw)]
+                    if be === vk { got = out } else { want = out }
+                }
+                let fb = ImageOpBounds.conv2dForward(x: xs, weight: ws, bias: [Float](repeating: 0, count: s.outChannels), shape: s)
+                let bb = ImageOpBounds.conv2dBackward(x: xs, weight: ws, dy: dys, dWeight0: [Float](repeating: 0, count: s.weightCount),
+                                                      dBias0: [Float](repeating: 0, count: s.outChannels), shape: s)
+                for (name, g, r, bound) in [("y", got[0], want[0], fb), ("dx", got[1], want[1], bb.dx), ("dW", got[2], want[2], bb.dWeight)] {
+                    if let e = ImageOpBounds.firstViolation(g, r, bound) {
+                        results.lock(); failures.append("\(s) \(name)[\(e)]: \(g[e]) vs \(r[e])"); results.unlock()
+                    }
+                }
+            } catch {
+                results.lock(); failures.append("\(s): \(error)"); results.unlock()
+            }
+        }
+        #expect(failures.isEmpty, "\(failures.count) mismatches, first: \(failures.first ?? "")")
     }
 
     @Test("groupNormForward and groupNormBackward (dx aliasing dy)",
