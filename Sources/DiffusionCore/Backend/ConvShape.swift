@@ -4,7 +4,7 @@
 
 /// Input (B, C, H, W), weight (O, C, KH, KW), bias (O), output (B, O, OH, OW) with
 /// OH = (H + 2·padH − KH) / stride + 1, OW = (W + 2·padW − KW) / stride + 1 (zero padding).
-public struct Conv2DShape: Equatable, Sendable, CustomStringConvertible {
+public struct Conv2DShape: Codable, Equatable, Sendable, CustomStringConvertible {
     public var batch: Int
     public var inChannels: Int
     public var height: Int
