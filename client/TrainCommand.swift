@@ -19,7 +19,7 @@ let trainOptions: [OptionSpec] = [
     OptionSpec(["--warmup-steps"], "warmupSteps", .int, "N", "learning-rate warm-up steps"),
     OptionSpec(["--width"], "width", .int, "W", "hidden width of the MLP denoiser"),
     OptionSpec(["--depth"], "depth", .int, "D", "hidden layers"),
-    OptionSpec(["--activation"], "activation", .string, "silu|gelu|relu", "hidden activation"),
+    OptionSpec(["--activation"], "activation", .string, "silu|gelu|relu|mish", "hidden activation"),
     OptionSpec(["--ema-decay"], "emaDecay", .number, "D", "EMA of the weights"),
     OptionSpec(["--conditional"], "conditional", .flag, "", "train with class labels (enables --class / --guidance at sampling)"),
     OptionSpec(["--cond-dropout"], "condDropout", .number, "P", "label dropout for classifier-free guidance"),

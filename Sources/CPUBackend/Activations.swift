@@ -1,4 +1,4 @@
-// Activations.swift — vectorised SiLU / GELU (tanh form) / ReLU forward and backward.
+// Activations.swift — vectorised SiLU / GELU (tanh form) / ReLU / Mish forward and backward.
 // Formulas are those of ReferenceMath; tails shorter than 8 use the scalar ReferenceMath.
 import DiffusionCore
 
@@ -23,6 +23,12 @@ func activationForwardKernel(_ act: Activation, _ x: UnsafePointer<Float>, _ y: 
         while i + 8 <= count {
             let v = load8(x + i)
             store8(F8().replacing(with: v, where: v .> F8()), y + i)
+            i += 8
+        }
+    case .mish:
+        while i + 8 <= count {
+            let v = load8(x + i)
+            store8(v * vtanhSoftplus(v), y + i)
             i += 8
         }
     }
@@ -60,6 +66,22 @@ func activationBackwardKernel(_ act: Activation, _ x: UnsafePointer<Float>, _ dy
             store8(F8().replacing(with: load8(dy + i), where: v .> F8()), dx + i)
             i += 8
         }
+    case .mish:
+        while i + 8 <= count {
+            let v = load8(x + i)
+            let t = vtanhSoftplus(v)
+            store8(load8(dy + i) * (t + v * (one - t * t) * vsigmoid(v)), dx + i)
+            i += 8
+        }
     }
     while i < count { dx[i] = dy[i] * ReferenceMath.activationDerivative(act, x[i]); i += 1 }
+}
+
+/// tanh(softplus(x)) without a logarithm: with e = eˣ, tanh(ln(1 + e)) = n / (n + 2), n = e·(e + 2);
+/// 1 above x = 20 (where n would overflow and the value is 1 to float precision).
+@inline(__always)
+func vtanhSoftplus(_ x: F8) -> F8 {
+    let e = vexp(x)
+    let n = e * (e + F8(repeating: 2))
+    return (n / (n + F8(repeating: 2))).replacing(with: F8(repeating: 1), where: x .> F8(repeating: 20))
 }

@@ -78,7 +78,7 @@ public final class SIMDBackend: Backend {
                             transA: transA, transB: transB, alpha: alpha, beta: beta))
     }
 
-    private func runGemm(_ p: GemmProblem) {
+    func runGemm(_ p: GemmProblem) {
         gemmLock.lock()
         defer { gemmLock.unlock() }
         gemm(p, runner: runner, workspaces: workspaces)

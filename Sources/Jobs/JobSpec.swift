@@ -28,7 +28,7 @@ public struct JobSpec: Codable, Equatable, Sendable {
     public var depth: Int?
     public var timeEmbedDim: Int?
     public var classEmbedDim: Int?
-    public var activation: String?       // silu | gelu | relu
+    public var activation: String?       // silu | gelu | relu | mish
     public var batchSize: Int?
     public var lr: Double?
     public var warmupSteps: Int?

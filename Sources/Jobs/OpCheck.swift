@@ -153,7 +153,7 @@ public enum OpCheck {
         list.append(Case(op: "gaussianNoise", shape: "4097", abs: 1e-5, rel: 1e-5) { b, _ in
             let o = try buffer(b, [Float](repeating: 0, count: 4097)); b.gaussianNoise(out: o, seed: 42, counterBase: 3); return [o]
         })
-        return list
+        return list + imageCases
     }
 
     /// Runs every case on `backend` and on a fresh ReferenceBackend.

@@ -29,6 +29,21 @@ enum Kernels {
     static let emaUpdate = ShaderVariant("emaUpdate")
     static let gaussianNoise = ShaderVariant("gaussianNoise")
     static let philoxWords = ShaderVariant("gaussianNoise", ["RAW_WORDS"])
+    static let conv2dIm2col = ShaderVariant("conv2dForward", ["IM2COL"])
+    static let conv2dScatter = ShaderVariant("conv2dForward", ["SCATTER"])
+    static let conv2dGather = ShaderVariant("conv2dBackward", ["GATHER"])
+    static let conv2dCol2im = ShaderVariant("conv2dBackward", ["COL2IM"])
+    static let conv2dBiasGrad = ShaderVariant("conv2dBackward", ["BIAS_GRAD"])
+    static let groupNormForward = ShaderVariant("groupNormForward")
+    static let groupNormInputGrad = ShaderVariant("groupNormBackward", ["INPUT_GRAD"])
+    static let groupNormParamGrad = ShaderVariant("groupNormBackward", ["PARAM_GRAD"])
+    static let filmForward = ShaderVariant("filmForward")
+    static let filmBackward = ShaderVariant("filmBackward")
+    static let upsampleNearestForward = ShaderVariant("upsampleNearestForward")
+    static let upsampleNearestBackward = ShaderVariant("upsampleNearestBackward")
+    static let imageOps = [conv2dIm2col, conv2dScatter, conv2dGather, conv2dCol2im, conv2dBiasGrad, groupNormForward,
+                           groupNormInputGrad, groupNormParamGrad, filmForward, filmBackward,
+                           upsampleNearestForward, upsampleNearestBackward]
     /// gaussianNoise with the driver's log made as wrong as the Vulkan spec allows (tests only)
     static let gaussianNoiseWorstCaseLog = ShaderVariant("gaussianNoise", ["WORST_CASE_LOG"])
 
@@ -37,6 +52,7 @@ enum Kernels {
         var list = [linearForward(direct: direct), fill, copy, biasBackward, axpby, combine3, rowCombine, sumOfSquares, sumFinal,
                     rowSumOfSquares, copyColumns, timeEmbedding, embeddingForward, embeddingBackward, mseLoss,
                     adamwStep, emaUpdate, worstCaseLog ? gaussianNoiseWorstCaseLog : gaussianNoise, philoxWords]
+        list += imageOps
         for ta in [false, true] { for tb in [false, true] { list.append(matmul(transA: ta, transB: tb, direct: direct)) } }
         for act in Activation.allCases { list += [activationForward(act), activationBackward(act)] }
         return list
@@ -52,6 +68,9 @@ enum Kernels {
     }
     /// Workgroups of a partial-sum pass (fixed per element count → deterministic order).
     static let maxReductionGroups = 256
+    /// Floats per scratch buffer of a convolution (column matrices): batch items are processed
+    /// in chunks that fit (at least one item, whatever its size).
+    static let convScratchFloats = 1 << 22
     /// Upper bound on workgroups of a grid-stride kernel.
     static let maxGroups: UInt32 = 4096
 }

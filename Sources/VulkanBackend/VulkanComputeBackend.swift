@@ -32,6 +32,11 @@ public final class VulkanComputeBackend: Backend, @unchecked Sendable {
     var failure: VulkanError?
     /// Time-embedding frequencies per `half` (see `frequencyTable`).
     var frequencyTables: [Int: RawBuffer] = [:]
+    /// Scratch buffers of the convolutions (column matrices, regrouped outputs), grown on demand.
+    var convScratch: [Int: VulkanBuffer] = [:]
+    /// Held through a whole convolution (its passes share the scratch buffers); never taken
+    /// while `lock` is held.
+    let convLock = NSLock()
 
     /// The device in use.
     public let deviceDescription: VulkanDeviceDescription

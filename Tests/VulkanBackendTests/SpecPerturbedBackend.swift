@@ -165,6 +165,55 @@ final class SpecPerturbedBackend: Backend {
         base.embeddingBackward(labels: labels, dOut: dOut, dTable: dTable, batch: batch, dim: dim)
         perturb(dTable, relative: Float(batch) * Self.u)
     }
+    // image / sequence ops: a K-term sum moves by up to K·u relative (as matmul); group
+    // normalization's outputs are O(1) after normalizing, so its n-term sums are taken as
+    // n·u absolute plus relative; FiLM may be contracted to one fma (2 u); upsampling copies.
+    func conv2dForward(x: BufferView, weight: BufferView, bias: BufferView, y: BufferView, shape: Conv2DShape) {
+        base.conv2dForward(x: x, weight: weight, bias: bias, y: y, shape: shape)
+        perturb(y.slice(0, shape.outputCount), relative: Float(shape.patchSize + 1) * Self.u)
+    }
+    func conv2dBackward(x: BufferView, weight: BufferView, dy: BufferView, dx: BufferView?, dWeight: BufferView,
+                        dBias: BufferView, shape s: Conv2DShape) {
+        base.conv2dBackward(x: x, weight: weight, dy: dy, dx: dx, dWeight: dWeight, dBias: dBias, shape: s)
+        let terms = Float(s.batch * s.outHeight * s.outWidth)
+        if let dx { perturb(dx.slice(0, s.inputCount), relative: Float(s.outChannels * s.kernelH * s.kernelW) * Self.u) }
+        perturb(dWeight.slice(0, s.weightCount), relative: terms * Self.u)
+        perturb(dBias.slice(0, s.outChannels), relative: terms * Self.u)
+    }
+    func groupNormForward(x: BufferView, gamma: BufferView, beta: BufferView, y: BufferView, stats: BufferView,
+                          batch: Int, channels: Int, spatial: Int, groups: Int, eps: Float) {
+        base.groupNormForward(x: x, gamma: gamma, beta: beta, y: y, stats: stats, batch: batch, channels: channels,
+                              spatial: spatial, groups: groups, eps: eps)
+        let n = Float(channels / groups * spatial) * Self.u
+        perturb(y.slice(0, batch * channels * spatial), relative: n, absolute: n)
+        perturb(stats.slice(0, 2 * batch * groups), relative: n)
+    }
+    func groupNormBackward(x: BufferView, gamma: BufferView, stats: BufferView, dy: BufferView, dx: BufferView,
+                           dGamma: BufferView, dBeta: BufferView, batch: Int, channels: Int, spatial: Int, groups: Int) {
+        base.groupNormBackward(x: x, gamma: gamma, stats: stats, dy: dy, dx: dx, dGamma: dGamma, dBeta: dBeta,
+                               batch: batch, channels: channels, spatial: spatial, groups: groups)
+        let n = Float(channels / groups * spatial) * Self.u
+        perturb(dx.slice(0, batch * channels * spatial), relative: n, absolute: n)
+        perturb(dGamma.slice(0, channels), relative: Float(batch * spatial) * Self.u)
+        perturb(dBeta.slice(0, channels), relative: Float(batch * spatial) * Self.u)
+    }
+    func filmForward(x: BufferView, scale: BufferView, shift: BufferView, y: BufferView, batch: Int, channels: Int, spatial: Int) {
+        base.filmForward(x: x, scale: scale, shift: shift, y: y, batch: batch, channels: channels, spatial: spatial)
+        perturb(y.slice(0, batch * channels * spatial), relative: 2 * Self.u)
+    }
+    func filmBackward(x: BufferView, scale: BufferView, dy: BufferView, dx: BufferView, dScale: BufferView, dShift: BufferView,
+                      batch: Int, channels: Int, spatial: Int) {
+        base.filmBackward(x: x, scale: scale, dy: dy, dx: dx, dScale: dScale, dShift: dShift, batch: batch, channels: channels, spatial: spatial)
+        perturb(dScale.slice(0, batch * channels), relative: Float(spatial) * Self.u)
+        perturb(dShift.slice(0, batch * channels), relative: Float(spatial) * Self.u)
+    }
+    func upsampleNearestForward(x: BufferView, y: BufferView, batch: Int, channels: Int, height: Int, width: Int, factorH: Int, factorW: Int) {
+        base.upsampleNearestForward(x: x, y: y, batch: batch, channels: channels, height: height, width: width, factorH: factorH, factorW: factorW)
+    }
+    func upsampleNearestBackward(dy: BufferView, dx: BufferView, batch: Int, channels: Int, height: Int, width: Int, factorH: Int, factorW: Int) {
+        base.upsampleNearestBackward(dy: dy, dx: dx, batch: batch, channels: channels, height: height, width: width, factorH: factorH, factorW: factorW)
+        perturb(dx.slice(0, batch * channels * height * width), relative: Float(factorH * factorW) * Self.u)
+    }
     func mseLoss(pred: BufferView, target: BufferView, dPred: BufferView, lossOut: BufferView) {
         base.mseLoss(pred: pred, target: target, dPred: dPred, lossOut: lossOut)
         perturb(lossOut.slice(0, 1), relative: Float(pred.count) * Self.u)

@@ -42,7 +42,8 @@ public struct BufferView {
 }
 
 public enum Activation: String, Codable, CaseIterable, Sendable {
-    case silu, gelu, relu
+    /// mish(x) = x·tanh(softplus(x)) (Misra 2019; the temporal U-Net of diffusion policies uses it)
+    case silu, gelu, relu, mish
 }
 
 /// What a backend says about itself (for `diffctl info`, logs and benchmarks).
@@ -125,6 +126,49 @@ public protocol Backend: AnyObject {
     func embeddingForward(labels: BufferView, table: BufferView, out: BufferView, batch: Int, dim: Int)
     /// dTable[label[b], :] += dOut[b, :]   (accumulates)
     func embeddingBackward(labels: BufferView, dOut: BufferView, dTable: BufferView, batch: Int, dim: Int)
+
+    // MARK: image and sequence layers (U-Net, temporal U-Net); tensors are NCHW, row-major
+    /// 2-D convolution, zero padding (see `Conv2DShape`; 1-D over time is height = kernelH = 1):
+    /// x (B,C,H,W), weight (O,C,KH,KW), bias (O), y (B,O,OH,OW) overwritten:
+    /// y[b,o,i,j] = bias[o] + Σ_{c,ky,kx} w[o,c,ky,kx] · x[b,c, i·stride+ky−padH, j·stride+kx−padW].
+    func conv2dForward(x: BufferView, weight: BufferView, bias: BufferView, y: BufferView, shape: Conv2DShape)
+    /// Given dy (B,O,OH,OW): dx (B,C,H,W) overwritten (skipped when nil), dWeight (O,C,KH,KW)
+    /// and dBias (O) accumulated (dBias[o] += Σ_{b,i,j} dy[b,o,i,j]).
+    func conv2dBackward(x: BufferView, weight: BufferView, dy: BufferView,
+                        dx: BufferView?, dWeight: BufferView, dBias: BufferView, shape: Conv2DShape)
+    /// Group normalization with affine: x, y (B,C,S) with S = spatial size (H·W, or T),
+    /// G groups of C/G consecutive channels (G divides C), gamma and beta (C), stats (B,G,2):
+    /// per (b,g) over its n = (C/G)·S values, mean μ and rstd = 1/√(σ² + eps) (σ² biased),
+    /// stored stats[2(b·G+g)] = μ, stats[2(b·G+g)+1] = rstd (for the backward).
+    /// y = (x − μ)·rstd·gamma[c] + beta[c]. y and stats overwritten; y may not alias x.
+    func groupNormForward(x: BufferView, gamma: BufferView, beta: BufferView, y: BufferView, stats: BufferView,
+                          batch: Int, channels: Int, spatial: Int, groups: Int, eps: Float)
+    /// Given dy (B,C,S) and the forward's stats (B,G,2): with x̂ = (x − μ)·rstd, per group
+    /// dx = rstd·(gamma·dy − mean(gamma·dy) − x̂·mean(gamma·dy·x̂)) (overwritten; dx may alias dy),
+    /// dGamma[c] += Σ_{b,s} dy·x̂, dBeta[c] += Σ_{b,s} dy (accumulated: parameters).
+    func groupNormBackward(x: BufferView, gamma: BufferView, stats: BufferView, dy: BufferView,
+                           dx: BufferView, dGamma: BufferView, dBeta: BufferView,
+                           batch: Int, channels: Int, spatial: Int, groups: Int)
+    /// FiLM conditioning: x, y (B,C,S), scale and shift (B,C) broadcast over S:
+    /// y[b,c,s] = x[b,c,s]·(1 + scale[b,c]) + shift[b,c]. y overwritten, may alias x.
+    func filmForward(x: BufferView, scale: BufferView, shift: BufferView, y: BufferView,
+                     batch: Int, channels: Int, spatial: Int)
+    /// Given dy (B,C,S): dx = dy·(1 + scale) (B,C,S), dScale[b,c] = Σ_s dy·x, dShift[b,c] = Σ_s dy
+    /// (B,C). All three OVERWRITTEN: scale and shift are activations (the output of an embedding
+    /// MLP, whose own backward takes them), not parameters. dx may alias dy.
+    func filmBackward(x: BufferView, scale: BufferView, dy: BufferView,
+                      dx: BufferView, dScale: BufferView, dShift: BufferView,
+                      batch: Int, channels: Int, spatial: Int)
+    /// Nearest-neighbour upsampling: x (B,C,H,W) → y (B,C,H·factorH, W·factorW), factors ≥ 1
+    /// (2,2 for images; 1,2 for a 1-D sequence, H = 1): y[b,c,i,j] = x[b,c,i/factorH,j/factorW].
+    /// y overwritten. Concatenation along channels for skips needs no op of its own: with each
+    /// batch item as one row, (B, C1·S) ++ (B, C2·S) → (B, (C1+C2)·S) is `copyColumns`.
+    func upsampleNearestForward(x: BufferView, y: BufferView, batch: Int, channels: Int,
+                                height: Int, width: Int, factorH: Int, factorW: Int)
+    /// Given dy (B,C,H·factorH,W·factorW): dx[b,c,i,j] = Σ of its factorH·factorW children
+    /// (B,C,H,W), overwritten.
+    func upsampleNearestBackward(dy: BufferView, dx: BufferView, batch: Int, channels: Int,
+                                 height: Int, width: Int, factorH: Int, factorW: Int)
 
     // MARK: loss
     /// Mean squared error over all N = pred.count elements:

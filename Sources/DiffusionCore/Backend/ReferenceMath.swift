@@ -1,5 +1,5 @@
 // ReferenceMath.swift — scalar definitions of the pointwise functions every backend must match:
-// activations and their derivatives, time-embedding frequencies, the gradient clip factor.
+// activations and their derivatives (SiLU, GELU, ReLU, Mish), time-embedding frequencies, the gradient clip factor.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -19,6 +19,8 @@ public enum ReferenceMath {
         case .gelu:
             let u = geluC * (x + geluA * x * x * x)
             return 0.5 * x * (1 + tanhf(u))
+        case .mish:
+            return x * tanhf(log1pf(expf(x)))
         }
     }
 
@@ -34,6 +36,10 @@ public enum ReferenceMath {
             let th = tanhf(u)
             let du = geluC * (1 + 3 * geluA * x * x)
             return 0.5 * (1 + th) + 0.5 * x * (1 - th * th) * du
+        case .mish:
+            // tanh(sp) + x·sech²(sp)·σ(x), sp = softplus(x) = ln(1 + eˣ)
+            let t = tanhf(log1pf(expf(x)))
+            return t + x * (1 - t * t) / (1 + expf(-x))
         }
     }
 
