@@ -31,13 +31,15 @@ func jobsCommand(_ argv: [String]) throws -> ExitCode {
         let progress = j.total.map { t in "\(j.step ?? 0)/\(t)" } ?? (j.step.map(String.init) ?? "-")
         let what = j.spec?["name"]?.stringValue ?? j.spec?["model"]?.stringValue ?? "-"
         let sampler = j.spec?["sampler"]?.stringValue.map { " (\($0))" } ?? ""
-        let state = j.state.rawValue + (j.state == .failed ? "*" : "")
+        let state = j.state.rawValue + (j.state == .failed ? "*" : (j.warnings?.isEmpty == false ? "!" : ""))
         return [j.id, j.kind, state, progress, j.loss.map { String(format: "%.4f", $0) } ?? "-", what + sampler]
             + metricColumns.map { m in j.metrics?[m].map(formatNumber) ?? "-" } + [formatTime(j.createdAt)]
             + (slurmColumns ? [j.slurmJob ?? "-", j.node ?? "-"] : [])
     }
     print(table(["ID", "KIND", "STATE", "STEP", "LOSS", "MODEL"] + metricColumns.map { $0.uppercased() } + ["CREATED"]
                 + (slurmColumns ? ["SLURM", "NODE"] : []), rows))
-    if list.jobs.contains(where: { $0.state == .failed }) { print("* failed: diffctl show ID says why") }
+    // footnotes go to stderr so that the table on stdout stays one row per job for scripts
+    if list.jobs.contains(where: { $0.state == .failed }) { printNote("* failed: diffctl show ID says why") }
+    if list.jobs.contains(where: { $0.warnings?.isEmpty == false }) { printNote("! succeeded with a warning: diffctl show ID") }
     return .ok
 }

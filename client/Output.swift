@@ -25,6 +25,11 @@ func printError(_ message: String) {
     FileHandle.standardError.write(Data("diffctl: \(message)\n".utf8))
 }
 
+/// A footnote for a person, on stderr, so that stdout stays what scripts parse.
+func printNote(_ message: String) {
+    FileHandle.standardError.write(Data("\(message)\n".utf8))
+}
+
 /// Print one value as a line of compact JSON.
 func printJSON<T: Encodable>(_ value: T) {
     var data = Wire.line(value)

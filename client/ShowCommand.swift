@@ -33,6 +33,7 @@ func showCommand(_ argv: [String]) throws -> ExitCode {
     if args.json { printPrettyJSON(s); return .ok }
     let j = s.job
     print("job \(j.id): \(j.kind), \(j.state.rawValue)" + (j.error.map { " — \($0)" } ?? ""))
+    for w in j.warnings ?? [] { print("warning: \(w)") }
     print("")
     print("configuration")
     if let spec = j.spec?.objectValue {

@@ -337,6 +337,7 @@ final class JobManager: @unchecked Sendable {
         if let result {
             entry.info.outputs = result.outputs
             entry.info.metrics = result.metrics
+            entry.info.warnings = result.warnings
         }
         let info = entry.info
         var e = JobEventMessage(job: info.id, kind: "state", time: now)

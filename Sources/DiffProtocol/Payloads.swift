@@ -46,6 +46,7 @@ public struct JobInfo: Codable, Equatable, Sendable {
     public var error: String?                // why it failed
     public var outputs: [String: String]?    // name → absolute path
     public var metrics: [String: Double]?
+    public var warnings: [String]?           // plain-words warnings about what a succeeded job made
     public var jobDir: String?
     public var owner: UInt32?                // uid of the client that submitted it (nil: jobs from before owners)
     public var slurmJob: String?             // executor = slurm: the Slurm job id (sbatch --parsable)

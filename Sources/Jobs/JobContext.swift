@@ -36,7 +36,10 @@ public struct JobResult: Codable, Equatable, Sendable {
     public var outputs: [String: String]
     /// metric name → value, all computed from this job's own samples/data
     public var metrics: [String: Double]
-    public init(outputs: [String: String] = [:], metrics: [String: Double] = [:]) {
+    /// plain-words warnings about what the job made (e.g. samples no better than noise)
+    public var warnings: [String]?
+    public init(outputs: [String: String] = [:], metrics: [String: Double] = [:], warnings: [String]? = nil) {
+        self.warnings = warnings
         self.outputs = outputs; self.metrics = metrics
     }
 }

@@ -5,7 +5,7 @@ import Foundation
 
 /// Defaults of a training job (the reference workload of the benchmarks, except steps).
 public enum TrainDefaults {
-    public static let steps = 3000
+    public static let steps = 5000
     public static let datasetSize = 20_000
     public static let width = 256
     public static let depth = 4
@@ -18,8 +18,8 @@ public enum TrainDefaults {
     public static let clipNorm = 1.0
     public static let condDropout = 0.1
     public static let objective = Objective.eps
-    public static let dataScale = 1.0
-    public static let inputStd = 1.0
+    public static let dataScale = 6.0
+    public static let inputStd = 8.0
     public static let lossWeighting = LossWeighting.uniform
     public static let noiseLevels = NoiseLevelDistribution.uniform
 }

@@ -57,7 +57,7 @@ enum TrainJob {
             guard !losses.isEmpty else { return }
             if let bad = losses.first(where: { !$0.loss.isFinite }) {
                 let kept = lastCheckpointStep > 0 ? "the last good checkpoint (step \(lastCheckpointStep)) is kept" : "no checkpoint had been written yet"
-                throw JobError.failed("loss became \(bad.loss) at step \(bad.step); training stopped — \(kept). Try a lower lr or clipNorm.")
+                throw JobError.failed("loss became non-finite (\(bad.loss)) at step \(bad.step); training stopped — \(kept). Try a lower lr or clipNorm.")
             }
             for l in losses { try log.append(step: l.step, loss: Double(l.loss), lr: config.learningRate(at: l.step)) }
             try log.flush(sync: false)   // one append per drain: readers (diffctl show) see the curve grow
@@ -132,6 +132,10 @@ enum TrainJob {
                                         schedule: config.objective.isFlow ? nil : config.schedule, title: s.name),
                       uniquingKeysWith: { $1 })
         ctx.emit(JobEvent(kind: .metrics, metrics: metrics))
-        return .succeeded(JobResult(outputs: outputs, metrics: metrics))
+        let noise = TrainingGuard.noiseBaseline(raw: loaded.raw, reference: reference, seed: config.seed)
+        if let noise { metrics["noise_energy_distance"] = noise }
+        let warnings = TrainingGuard.warnings(energyDistance: metrics["energy_distance"], noiseEnergyDistance: noise, losses: log.rows)
+        for w in warnings { ctx.emit(JobEvent(kind: .log, message: "warning: \(w)")) }
+        return .succeeded(JobResult(outputs: outputs, metrics: metrics, warnings: warnings.isEmpty ? nil : warnings))
     }
 }

@@ -228,12 +228,22 @@ extension SpecArith {
         mul(Self.geluC, add(x, mul(mul(mul(Self.geluA, x), x), x)))
     }
 
+    /// tanh(softplus(x)) as activation.glsl's tanhSoftplus: n/(n + 2), n = e^x·(e^x + 2); 1 above 20
+    /// (the branch is on the input value, which both sides share exactly)
+    func tanhSoftplus(_ x: Bounded) -> Bounded {
+        if x.v > 20 { return Bounded(1) }
+        let e = exp(x)
+        let n = mul(e, add(e, Bounded(2)))
+        return div(n, add(n, Bounded(2)))
+    }
+
     func activation(_ act: Activation, _ x: Bounded) -> Bounded {
         switch act {
         case .relu: return Bounded(max(x.v, 0), x.e)                      // a compare and a select: exact
         case .silu: return div(x, add(Bounded(1), exp(neg(x))))           // x / (1 + exp(−x))
         case .gelu:                                                       // 0.5·x·(1 + tanh(u))
             return mul(mul(Bounded(0.5), x), add(Bounded(1), safeTanh(geluU(x))))
+        case .mish: return mul(x, tanhSoftplus(x))                          // x·tanh(softplus(x))
         }
     }
 
@@ -248,6 +258,9 @@ extension SpecArith {
             let du = mul(Self.geluC, add(Bounded(1), mul(mul(mul(Bounded(3), Self.geluA), x), x)))
             return add(mul(Bounded(0.5), add(Bounded(1), th)),
                        mul(mul(mul(Bounded(0.5), x), sub(Bounded(1), mul(th, th))), du))
+        case .mish:                                                       // t + x·(1 − t²)/(1 + e^−x)
+            let t = tanhSoftplus(x)
+            return add(t, div(mul(x, sub(Bounded(1), mul(t, t))), add(Bounded(1), exp(neg(x)))))
         }
     }
 }
