@@ -10,7 +10,8 @@ import DiffusionCore
 enum TrainedModels {
     static let state: TestState = {
         let state = try! TestState()
-        _ = try! JobRunner.run(trainSpec(name: "eps", steps: 400), context: state.context("train-eps"))
+        // eps learns ring8 well enough at the default data scale for the filter to have modes to keep
+        _ = try! JobRunner.run(trainSpec(name: "eps", steps: 4000), context: state.context("train-eps"))
         var flow = trainSpec(name: "flow", steps: 400); flow.objective = "flow"
         _ = try! JobRunner.run(flow, context: state.context("train-flow"))
         return state
@@ -59,7 +60,8 @@ enum TrainedModels {
         let r = try #require(try JobRunner.run(spec, context: state.context("hf")).result)
         #expect(r.metrics["filter_kept"] == 450)
         let before = try #require(r.metrics["between_modes_before"]), after = try #require(r.metrics["between_modes_after"])
-        #expect(after <= before)
+        #expect(after <= before, "between modes \(before) before the filter, \(after) after")
+        #expect(before < 0.3, "the suite's model should have learned ring8: \(before) between modes")
         #expect(FileManager.default.fileExists(atPath: r.outputs["x0_variance"]!))
         let dataShare = try #require(r.metrics["between_modes_data"])
         #expect(dataShare >= 0 && dataShare < 0.05)                     // ring8's own 3-std tails
