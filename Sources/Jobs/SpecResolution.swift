@@ -248,7 +248,8 @@ extension JobSpec {
 
     public func resolvedEval() throws -> EvalSettings {
         guard kind == .eval else { throw invalid("kind", "expected eval") }
-        guard let samples, !samples.isEmpty else { throw invalid("samples", "required: a .csv or .npy file of samples") }
+        if episodes != nil || disturb != nil { throw invalid(episodes != nil ? "episodes" : "disturb", "only applies to a closed-loop eval: add task=policy_maze and model") }
+        guard let samples, !samples.isEmpty else { throw invalid("samples", "required: a .csv or .npy file of samples (or task=policy_maze with a model, for a closed-loop eval)") }
         try checkInputFile(samples, field: "samples")
         return EvalSettings(samples: samples, data: try resolvedData())
     }
