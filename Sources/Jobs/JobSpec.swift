@@ -18,7 +18,7 @@ public struct JobSpec: Codable, Equatable, Sendable {
     public var datasetSize: Int?         // points drawn from a built-in dataset
     public var steps: Int?               // train: optimizer steps; sample: sampler steps
     public var name: String?             // model name to save (train, gmm)
-    public var objective: String?        // eps | x0 | v | flow
+    public var objective: String?        // eps | x0 | v | flow | regression (behaviour cloning)
     public var schedule: String?         // linear | cosine
     public var timesteps: Int?           // T
     public var betaStart: Double?

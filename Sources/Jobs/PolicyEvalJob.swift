@@ -16,7 +16,11 @@ final class ModelPolicy {
     let steps: Int
     let seed: UInt64
     let maxBatch: Int
+    /// a behaviour-cloning baseline: one forward pass per chunk, no sampler
+    let isRegression: Bool
     private(set) var rounds = 0
+    /// what draws the chunks, for messages: e.g. "ddim-10", "regression"
+    var label: String { isRegression ? "regression" : "\(kind.rawValue)-\(steps)" }
 
     init(model: StoredModel, backend: Backend, maxBatch: Int, sampler: SamplerKind?, steps: Int, seed: UInt64) throws {
         guard let train = model.metadata.train else { throw JobError.data("model '\(model.metadata.name)' has no training settings") }
@@ -31,6 +35,7 @@ final class ModelPolicy {
         sampling = try PreconditionedDenoiser.forSampling(denoiser, config: train.config, schedule: schedule, maxBatch: maxBatch)
         kind = sampler ?? (train.config.objective.isFlow ? .flowEuler : .ddim)
         self.steps = steps; self.seed = seed; self.maxBatch = maxBatch
+        isRegression = train.config.objective == .regression
     }
 
     /// Chunks (n × actionDim, data units) for n observations (n × condDim, data units).
@@ -39,6 +44,12 @@ final class ModelPolicy {
         var obs = observations
         meta.condNormalizer?.apply(&obs)
         try denoiser.setConditioning(labels: nil, conditions: obs)
+        if isRegression {
+            rounds += 1
+            var out = try RegressionPredict.run(sampling, count: n, maxBatch: maxBatch)
+            meta.normalizer.undo(&out)
+            return out
+        }
         let s: Sampler
         do {
             s = try Sampler(config: SamplerConfig(kind: kind, steps: steps, seed: seed &+ UInt64(rounds) &* 0x9E37_79B9,
@@ -63,7 +74,7 @@ enum PolicyEvalJob {
         let policy = try ModelPolicy(model: model, backend: backend, maxBatch: s.episodes, sampler: s.sampler, steps: s.steps, seed: s.seed)
         let maxRounds = (MazeTask.maxSteps + MazeTask.execute - 1) / MazeTask.execute + (s.disturb ? 1 : 0)
         ctx.emit(JobEvent(kind: .started, total: maxRounds,
-                          message: "\(s.episodes) closed-loop \(s.task) episodes\(s.disturb ? " with a push" : "") of '\(model.metadata.name)' with \(policy.kind.rawValue)-\(s.steps) on \(backend.info.kind) (\(backend.info.deviceName)); \(reason)"))
+                          message: "\(s.episodes) closed-loop \(s.task) episodes\(s.disturb ? " with a push" : "") of '\(model.metadata.name)' with \(policy.label) on \(backend.info.kind) (\(backend.info.deviceName)); \(reason)"))
         var roundMs: [Double] = [], chunkMs: [Double] = []
         var cancelled = false
         let episodes: [MazeEpisode]
@@ -83,13 +94,13 @@ enum PolicyEvalJob {
         }
         var metrics = MazeRollout.metrics(episodes)
         metrics["chunks"] = Double(episodes.map { ($0.steps + MazeTask.execute - 1) / MazeTask.execute }.reduce(0, +))
-        metrics["sampler_steps"] = Double(s.steps)
+        metrics["sampler_steps"] = policy.isRegression ? 1 : Double(s.steps)
         metrics["latency_round_ms_p50"] = percentile(roundMs, 0.5)
         metrics["latency_round_ms_p99"] = percentile(roundMs, 0.99)
         metrics["latency_chunk_ms_p50"] = percentile(chunkMs, 0.5)
         metrics["latency_chunk_ms_p99"] = percentile(chunkMs, 0.99)
         var outputs = try PolicyEvalOutputs.write(episodes, jobDir: ctx.jobDir,
-                                                  title: "\(model.metadata.name) · \(s.task)\(s.disturb ? " (disturbed)" : "") · \(policy.kind.rawValue)-\(s.steps)")
+                                                  title: "\(model.metadata.name) · \(s.task)\(s.disturb ? " (disturbed)" : "") · \(policy.label)")
         outputs["model"] = model.metadata.name
         ctx.emit(JobEvent(kind: .metrics, metrics: metrics))
         return .succeeded(JobResult(outputs: outputs, metrics: metrics))
