@@ -7,8 +7,8 @@
 //   - its reference path is x(y) through the knots (start.x at start.y), (±A_0 at y = 2),
 //     (±A_1 at y = 4), (goal.x at goal.y), cosine-eased between knots:
 //     x = x_a + (x_b − x_a)(1 − cos πu)/2, u = (y − y_a)/(y_b − y_a), sampled at 601 evenly spaced
-//     y values from start.y to goal.y (a polyline; C¹, slope 0 at the knots). It stays ≥ 0.85
-//     from both centres;
+//     y values from start.y to goal.y (a polyline; C¹, slope 0 at the knots). It stays ≥ 0.8
+//     from both centres (0.81 at worst: A_0 = 1.1, A_1 = 1.4 crossing sides);
 //   - each step it pursues that path: nearest polyline vertex to the robot, target the point
 //     `lookahead` = 0.4 further along the path's arc length (the goal when past the end), and a
 //     displacement of length min(v, |target − p|) towards it, plus N(0, (0.01·len/v)²) noise per
