@@ -4,8 +4,8 @@ import DiffProtocol
 import Foundation
 
 let actOptions: [OptionSpec] = [
-    OptionSpec(["--model", "-m"], "model", .string, "MODEL", "a model trained with conditioning vectors (e.g. on policy_obstacle)"),
-    OptionSpec(["--observation", "--obs"], "observation", .numberList, "V1,V2,...", "the observation, in the data's units"),
+    OptionSpec(["--model", "-m"], "model", .string, "MODEL", "a model trained with conditioning vectors (e.g. on policy_obstacle or policy_maze)"),
+    OptionSpec(["--observation", "--obs"], "observation", .numberList, "V1,V2,...", "the observation, in the data's units (policy_maze: x_prev,y_prev,x,y,gx,gy)"),
     OptionSpec(["--sampler"], "sampler", .string, "NAME", "sampler (default ddim; flow-euler for flow models)"),
     OptionSpec(["--steps"], "steps", .int, "N", "sampler steps (default 10)"),
     OptionSpec(["--seed"], "seed", .uint, "S", "random seed (same seed, same chunk)"),
@@ -17,7 +17,8 @@ let actHelp = helpText(
     options: actOptions,
     examples: ["diffctl train --dataset policy_obstacle --steps 4000 --name policy --follow",
                "diffctl act --model policy --observation 0,0,0,4",
-               "diffctl act --model policy --observation 0.1,-0.05,0,4 --steps 20 --seed 3 --json"])
+               "diffctl act --model policy --observation 0.1,-0.05,0,4 --steps 20 --seed 3 --json",
+               "diffctl act --model maze --observation 0,0,0,0,0,6"])
 
 func actCommand(_ argv: [String]) throws -> ExitCode {
     let args = try parseArguments(argv, options: actOptions)

@@ -6,7 +6,7 @@ let trainOptions: [OptionSpec] = [
     OptionSpec(["--dataset", "-d"], "dataset", .string, "NAME|FILE", "built-in dataset (e.g. ring8, moons, swissroll) or a .csv/.npy file"),
     OptionSpec(["--steps"], "steps", .int, "N", "optimizer steps"),
     OptionSpec(["--name"], "name", .string, "MODEL", "save the trained model under this name (see diffctl models)"),
-    OptionSpec(["--objective"], "objective", .string, "eps|x0|v|flow", "what the network predicts"),
+    OptionSpec(["--objective"], "objective", .string, "eps|x0|v|flow|regression", "what the network predicts (regression: the sample itself with MSE, a mode-averaging baseline)"),
     OptionSpec(["--schedule"], "schedule", .string, "linear|cosine|karras", "noise schedule (karras: EDM's σ grid, ρ = 7)"),
     OptionSpec(["--preconditioning"], "preconditioning", .string, "edm|none", "σ_data-aware input/output scaling (Karras et al. 2022); none = the raw objective"),
     OptionSpec(["--data-scale"], "dataScale", .number, "S", "std of each normalized dimension the network sees"),
@@ -35,7 +35,7 @@ let trainOptions: [OptionSpec] = [
 ] + submitCommonOptions
 
 let trainHelp = helpText(
-    usage: "diffctl train --dataset NAME|FILE --steps N --name MODEL [--objective eps|x0|v|flow] [--seed S] [--follow] [--json]",
+    usage: "diffctl train --dataset NAME|FILE --steps N --name MODEL [--objective eps|x0|v|flow|regression] [--seed S] [--follow] [--json]",
     summary: "Train a denoiser on a dataset and save it as a named model.",
     options: trainOptions,
     examples: ["diffctl train --dataset ring8 --steps 3000 --name ring --follow",

@@ -6,7 +6,7 @@ import Foundation
 let commands: [(name: String, run: ([String]) throws -> ExitCode, summary: String)] = [
     ("train", trainCommand, "train a model on a dataset"),
     ("sample", sampleCommand, "sample a trained model"),
-    ("eval", evalCommand, "metrics of a samples file against a dataset"),
+    ("eval", evalCommand, "metrics of a samples file against a dataset, or a policy in closed loop"),
     ("sweep", sweepCommand, "compare samplers and step counts on one model"),
     ("jobs", jobsCommand, "list jobs"),
     ("show", showCommand, "a job's configuration, timings, metrics, outputs and preview"),

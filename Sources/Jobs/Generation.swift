@@ -114,6 +114,13 @@ enum Generation {
                 whitened = (prior, labels)
             }
         }
+        if train.config.objective == .regression {
+            // the behaviour-cloning baseline: one forward pass, no sampler, no trajectory
+            var points = try RegressionPredict.run(denoiser, count: r.count, maxBatch: min(r.count, r.sampler.maxBatch))
+            meta.normalizer.undo(&points)
+            return Generated(points: points, labels: labels, conditions: Self.conditionsOut(r, condDim: config.condDim),
+                             trajectory: [], trajectorySteps: [], steps: 1, modelEvaluations: r.count)
+        }
         let schedule = train.config.objective.isFlow ? nil : try NoiseSchedule(train.config.schedule)
         let sampler: Sampler
         let sampling = try PreconditionedDenoiser.forSampling(denoiser, config: train.config, schedule: schedule,
@@ -131,13 +138,15 @@ enum Generation {
             meta.normalizer.undo(&s)
             return s
         }
-        var condsOut: [Float]? = nil
-        if let raw = r.conditionsRaw {
-            let rows = raw.count / config.condDim
-            condsOut = rows == r.count ? raw : Array((0..<r.count).map { _ in raw }.joined())
-        }
-        return Generated(points: points, labels: labels, conditions: condsOut,
+        return Generated(points: points, labels: labels, conditions: Self.conditionsOut(r, condDim: config.condDim),
                          trajectory: trajectory, trajectorySteps: result.trajectorySteps, steps: sampler.stepCount,
                          modelEvaluations: result.modelEvaluations, x0VarianceByWindow: result.x0VarianceByWindow)
+    }
+
+    /// The request's conditioning rows, one per sample (a single row repeated).
+    static func conditionsOut(_ r: GenerationRequest, condDim: Int) -> [Float]? {
+        guard let raw = r.conditionsRaw, condDim > 0 else { return nil }
+        let rows = raw.count / condDim
+        return rows == r.count ? raw : Array((0..<r.count).map { _ in raw }.joined())
     }
 }

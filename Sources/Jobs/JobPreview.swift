@@ -1,5 +1,6 @@
 // JobPreview.swift — the text preview of a job the daemon sends to diffctl: a braille scatter of
-// its samples over the data (first two coordinates; histograms in 1-D) and its loss curve, read
+// its samples over the data (first two coordinates; histograms in 1-D), a closed-loop eval's
+// episodes over the obstacles, and its loss curve, read
 // from the files in the job directory.
 import DiffusionCore
 import Foundation
@@ -16,6 +17,7 @@ enum JobPreview {
                                                   dimension: samples.dim, width: w, height: h, useColor: color,
                                                   title: "samples (red) over data (blue)"))
         }
+        if let episodes = PolicyEvalOutputs.preview(jobDir: jobDir, width: w, height: h, color: color) { parts.append(episodes) }
         if let sweep = sweepTable(jobDir: jobDir) { parts.append(sweep) }
         let rows = LossLog.read(jobDir: jobDir)
         if rows.count >= 2 {

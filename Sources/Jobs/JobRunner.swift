@@ -10,7 +10,7 @@ public enum JobRunner {
         switch spec.kind {
         case .train: _ = try spec.resolvedTrain()
         case .sample: _ = try spec.resolvedSample()
-        case .eval: _ = try spec.resolvedEval()
+        case .eval: if spec.task != nil { _ = try spec.resolvedPolicyEval() } else { _ = try spec.resolvedEval() }
         case .gmm: _ = try spec.resolvedGMM()
         case .sweep: _ = try spec.resolvedSweep()
         }
@@ -26,7 +26,8 @@ public enum JobRunner {
             switch spec.kind {
             case .train: outcome = try TrainJob.run(try spec.resolvedTrain(), context: context)
             case .sample: outcome = try SampleJob.run(try spec.resolvedSample(), context: context)
-            case .eval: outcome = try EvalJob.run(try spec.resolvedEval(), context: context)
+            case .eval: outcome = spec.task != nil ? try PolicyEvalJob.run(try spec.resolvedPolicyEval(), context: context)
+                                          : try EvalJob.run(try spec.resolvedEval(), context: context)
             case .gmm: outcome = try GMMJob.run(try spec.resolvedGMM(), context: context)
             case .sweep: outcome = try SweepJob.run(try spec.resolvedSweep(), context: context)
             }

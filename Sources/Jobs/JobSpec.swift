@@ -18,7 +18,7 @@ public struct JobSpec: Codable, Equatable, Sendable {
     public var datasetSize: Int?         // points drawn from a built-in dataset
     public var steps: Int?               // train: optimizer steps; sample: sampler steps
     public var name: String?             // model name to save (train, gmm)
-    public var objective: String?        // eps | x0 | v | flow
+    public var objective: String?        // eps | x0 | v | flow | regression (behaviour cloning)
     public var schedule: String?         // linear | cosine
     public var timesteps: Int?           // T
     public var betaStart: Double?
@@ -69,6 +69,9 @@ public struct JobSpec: Codable, Equatable, Sendable {
 
     // eval
     public var samples: String?          // path to a samples file
+    public var task: String?             // closed-loop evaluation of `model` on a task: policy_maze
+    public var episodes: Int?            // closed-loop episodes
+    public var disturb: Bool?            // push the robot once mid-episode
 
     // sweep: samplers × step counts (× guidance scales) on one model, each scored
     public var samplers: [String]?       // e.g. ["ddim:10,20,50", "dpm++2m:5,10,20", "ddpm:1000"]
@@ -139,6 +142,6 @@ extension JobSpec {
         "conditionColumns", "labelColumn", "prior", "normalize", "dataScale", "preconditioning", "inputStd",
         "lossWeighting", "minSNRGamma", "noiseLevels", "checkpointEvery", "components", "covariance",
         "iterations", "model", "sampler", "count", "eta", "guidance", "classLabel", "conditionFile", "spacing",
-        "trajectoryEvery", "out", "force", "hallucinationFilter", "varianceWindow", "samples", "samplers", "guidanceScales", "seed", "backend",
+        "trajectoryEvery", "out", "force", "hallucinationFilter", "varianceWindow", "samples", "task", "episodes", "disturb", "samplers", "guidanceScales", "seed", "backend",
     ]
 }

@@ -41,6 +41,8 @@ extension JobSpec {
             m.condDim = t.data.conditionColumns.isEmpty ? shape.condDim : t.data.conditionColumns.count
             m.numClasses = t.conditional ? max(shape.numClasses, 1) : 0
             return Self.trainEstimate(model: m, batch: t.config.batchSize, data: shape)
+        case .eval where task != nil:
+            return nil   // bounded by the model and the episode count (a few MB)
         case .gmm, .eval:
             let data = kind == .gmm ? try resolvedGMM().data : try resolvedEval().data
             let shape = Self.dataShape(data)

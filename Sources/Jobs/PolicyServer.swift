@@ -91,12 +91,19 @@ public final class PolicyServer {
         var obs = observation
         entry.model.metadata.condNormalizer?.apply(&obs)
         try entry.denoiser.setConditioning(labels: nil, conditions: obs)
-        let s: Sampler
-        do {
-            s = try Sampler(config: SamplerConfig(kind: kind, steps: steps, seed: seed, maxBatch: 1),
-                            denoiser: entry.sampling, schedule: entry.schedule)
-        } catch let e as ModelError { throw JobError.invalid(field: "sampler", message: e.description) }
-        var out = try s.sample(count: 1).samples
+        var out: [Float]
+        var stepCount = 1
+        if config.objective == .regression {
+            out = try RegressionPredict.run(entry.sampling, count: 1, maxBatch: 1)
+        } else {
+            let s: Sampler
+            do {
+                s = try Sampler(config: SamplerConfig(kind: kind, steps: steps, seed: seed, maxBatch: 1),
+                                denoiser: entry.sampling, schedule: entry.schedule)
+            } catch let e as ModelError { throw JobError.invalid(field: "sampler", message: e.description) }
+            out = try s.sample(count: 1).samples
+            stepCount = s.stepCount
+        }
         entry.model.metadata.normalizer.undo(&out)
         let us = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
         var check: Check? = nil
@@ -106,6 +113,7 @@ public final class PolicyServer {
                           collides: PolicyTask.collides(chunk: out, observation: observation),
                           reachesGoal: PolicyTask.reachesGoal(chunk: out, observation: observation))
         }
-        return Action(action: out, sampler: kind.rawValue, steps: s.stepCount, microseconds: us, check: check)
+        return Action(action: out, sampler: config.objective == .regression ? "regression" : kind.rawValue, steps: stepCount,
+                      microseconds: us, check: check)
     }
 }

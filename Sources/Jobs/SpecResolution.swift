@@ -139,8 +139,12 @@ extension JobSpec {
         guard kind == .train else { throw invalid("kind", "expected train") }
         let name = try checkName(self.name, field: "name")
         let data = try resolvedData()
-        let objective: Objective = try enumValue(self.objective, "objective", default: TrainDefaults.objective)
-        let precond = self.preconditioning ?? "edm"
+        let objective: Objective = self.objective == "regression" ? .regression
+            : try enumValue(self.objective, "objective", default: TrainDefaults.objective)
+        if objective == .regression && self.preconditioning == "edm" {
+            throw invalid("preconditioning", "regression trains the network directly: use preconditioning=none (its default)")
+        }
+        let precond = self.preconditioning ?? (objective == .regression ? "none" : "edm")
         guard precond == "edm" || precond == "none" else { throw invalid("preconditioning", "'\(precond)' is not one of edm, none") }
         let weighting: LossWeighting = try enumValue(lossWeighting, "lossWeighting", default: TrainDefaults.lossWeighting)
         let levels: NoiseLevelDistribution = try enumValue(noiseLevels, "noiseLevels", default: TrainDefaults.noiseLevels)
@@ -248,7 +252,8 @@ extension JobSpec {
 
     public func resolvedEval() throws -> EvalSettings {
         guard kind == .eval else { throw invalid("kind", "expected eval") }
-        guard let samples, !samples.isEmpty else { throw invalid("samples", "required: a .csv or .npy file of samples") }
+        if episodes != nil || disturb != nil { throw invalid(episodes != nil ? "episodes" : "disturb", "only applies to a closed-loop eval: add task=policy_maze and model") }
+        guard let samples, !samples.isEmpty else { throw invalid("samples", "required: a .csv or .npy file of samples (or task=policy_maze with a model, for a closed-loop eval)") }
         try checkInputFile(samples, field: "samples")
         return EvalSettings(samples: samples, data: try resolvedData())
     }

@@ -45,6 +45,7 @@ final class IdealPreconditionedNetwork: Denoiser {
             case .eps, .flow: return e[k]
             case .x0: return (xt[k] - s * e[k]) / a
             case .v: return a * e[k] - s * (xt[k] - s * e[k]) / a
+            case .regression: preconditionFailure("regression is not preconditioned (and not in allCases)")
             }
         }
         let f = (0..<n).map { k in Float((pred[k] - level.outX * xt[k]) / level.outF) }
@@ -80,6 +81,7 @@ struct PreconditioningTests {
                 case .x0: want = (1, 0)
                 case .v: want = (-s, a)
                 case .flow: want = (-1, 1)
+                case .regression: preconditionFailure("regression is not preconditioned (and not in allCases)")
                 }
                 #expect(abs(outX0 - want.0) < 1e-9 && abs(outEps - want.1) < 1e-9,
                         "\(objective) at a=\(a): prediction \(outX0)·x0 + \(outEps)·ε, want \(want)")

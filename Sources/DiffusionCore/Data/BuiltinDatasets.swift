@@ -1,5 +1,5 @@
 // BuiltinDatasets.swift — the named toy datasets (2-D mixtures, moons, swiss roll, checkerboard,
-// a close 1-D mixture, and the policy_obstacle task), drawn i.i.d. from a seeded Philox stream.
+// a close 1-D mixture, and the policy_obstacle and policy_maze tasks), drawn i.i.d. from a seeded Philox stream.
 //
 //   ring8         8 Gaussians at (2cos(kπ/4), 2sin(kπ/4)), std 0.05, label = k
 //   grid25        25 Gaussians at (−4+2i, −4+2j), i, j = 0..4, std 0.05, label = 5i + j
@@ -10,11 +10,13 @@
 //   checkerboard  uniform on the 8 squares [2i, 2i+2) × [2j, 2j+2), i, j ∈ {−2..1}, i + j even,
 //                 label = square index in `checkerboardSquares` order
 //   policy_obstacle  see PolicyDataset.swift
+//   policy_maze      see MazeTask.swift and MazeExpert.swift (closed-loop demonstrations)
 import Foundation
 
 public enum BuiltinDatasets {
     public static let names: [String] = [
         "ring8", "grid25", "gauss1d_close", "moons", "swissroll", "checkerboard", "policy_obstacle",
+        "policy_maze",
     ]
 
     /// Draws `count` points of the named dataset; the same seed gives the same points.
@@ -36,6 +38,8 @@ public enum BuiltinDatasets {
             return checkerboard(count: count, rng: &rng)
         case "policy_obstacle":
             return PolicyTask.makeDataset(count: count, rng: &rng)
+        case "policy_maze":
+            return MazeExpert.makeDataset(count: count, rng: &rng)
         default:
             throw DataError("unknown dataset '\(name)' (built-in: \(names.joined(separator: ", ")); or a path to a .csv / .npy file)")
         }

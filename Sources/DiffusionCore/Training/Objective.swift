@@ -6,6 +6,12 @@
 //   flow matching / rectified flow:  x_t = (1−t)·x0 + t·ε,  target v = ε − x0
 public enum Objective: String, Codable, CaseIterable, Sendable {
     case eps, x0, v, flow
+    /// behaviour cloning: the network sees x = 0 at every level and outputs the sample itself,
+    /// trained with MSE (a mode-averaging baseline; `RegressionPredict` draws from it)
+    case regression
+
+    /// The objectives that diffuse (every case but regression, which is a baseline).
+    public static let allCases: [Objective] = [.eps, .x0, .v, .flow]
 
     public var isFlow: Bool { self == .flow }
 
@@ -17,6 +23,8 @@ public enum Objective: String, Codable, CaseIterable, Sendable {
     /// Diffusion objectives at ᾱ; flow at time t (pass t as `alphaBarOrTime`).
     public func coefficients(_ alphaBarOrTime: Double) -> Coefficients {
         switch self {
+        case .regression:
+            return Coefficients(xa: 0, xb: 0, ta: 1, tb: 0)
         case .flow:
             let t = Float(alphaBarOrTime)
             return Coefficients(xa: 1 - t, xb: t, ta: -1, tb: 1)
@@ -43,6 +51,8 @@ public enum Objective: String, Codable, CaseIterable, Sendable {
             return (Float(1 / ss), Float(-a / ss), 0, 1)
         case .v:
             return (Float(s), Float(a), Float(a), Float(-s))
+        case .regression:
+            return (0, 0, 0, 1)   // x̂0 = out (ε̂ is meaningless: the network never saw noise)
         case .flow:
             preconditionFailure("flow objective has no ᾱ parametrisation")
         }

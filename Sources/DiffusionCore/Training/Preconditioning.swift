@@ -78,6 +78,8 @@ public struct PreconditionedLevel: Equatable {
             // v̂ = a·ε̂ − s·x̂0 = (a·x_t − x̂0)/s on a VP level (a² + s² = 1); with x̂0 = px·x_t + pf·F:
             // outX = (a − px)/s = a·s·(1 − σ_d²)/V,  outF = −pf/s = σ_d/√V
             outX = a * s * (1 - sd * sd) / V; outF = sd / rv
+        case .regression:
+            preconditionFailure("regression trains without preconditioning")
         case .flow:
             let k = (1 + sd * sd).squareRoot()
             px = 1; pf = -s * k
