@@ -64,12 +64,15 @@ extension SlurmTests {
         defer { d.cleanup() }
         try trainThroughSlurm(d, "sk")
         let runs = 6
-        let job = try submit(d.connect(), sweepSpec(model: "sk", samplers: ["ddpm:400,401,402,403,404,405"], count: 1000)).id
+        // runs long enough (1,000 steps on 4,000 samples each) that the array cannot end before the kill
+        let job = try submit(d.connect(), sweepSpec(model: "sk", samplers: ["ddpm:1000,1001,1002,1003,1004,1005"], count: 4000)).id
         try waitUntil(180, "the first sweep run to finish\n\(d.log.suffix(2000))") { (try jobInfo(d, job).step ?? 0) >= 1 }
         let sid = try #require(try jobInfo(d, job).slurmJob)
         try d.kill9()
         // the array goes on without the daemon
         let done = sweepResults(d, job)
+        try #require(done < runs && !d.log.contains("job succeeded job=\(job)"),
+                     "the sweep ended before the daemon was killed (\(done)/\(runs) runs): nothing left to re-attach to")
         try waitUntil(180, "another sweep run to finish in Slurm") { sweepResults(d, job) > done || done == runs }
         try d.start()
         let end = try follow(d, job, timeout: 300).events.last
