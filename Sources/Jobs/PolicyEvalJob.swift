@@ -6,60 +6,28 @@
 import DiffusionCore
 import Foundation
 
-/// A stored diffusion policy, loaded once, sampling chunks for a batch of observations.
+/// A stored diffusion policy, loaded once, sampling chunks for a batch of observations; each
+/// replanning round draws with its own seed.
 final class ModelPolicy {
-    let meta: ModelMetadata
-    let denoiser: TrainedDenoiser
-    let sampling: Denoiser
-    let schedule: NoiseSchedule?
+    let network: PolicyNetwork
     let kind: SamplerKind
     let steps: Int
     let seed: UInt64
-    let maxBatch: Int
-    /// a behaviour-cloning baseline: one forward pass per chunk, no sampler
-    let isRegression: Bool
     private(set) var rounds = 0
     /// what draws the chunks, for messages: e.g. "ddim-10", "regression"
-    var label: String { isRegression ? "regression" : "\(kind.rawValue)-\(steps)" }
+    var label: String { network.isRegression ? "regression" : "\(kind.rawValue)-\(steps)" }
 
     init(model: StoredModel, backend: Backend, maxBatch: Int, sampler: SamplerKind?, steps: Int, seed: UInt64) throws {
-        guard let train = model.metadata.train else { throw JobError.data("model '\(model.metadata.name)' has no training settings") }
-        meta = model.metadata
-        let net = try MLPDenoiser(config: train.config.model, backend: backend)
-        guard model.parameters.count == net.parameterCount else {
-            throw JobError.data("model '\(meta.name)' holds \(model.parameters.count) parameters, its config needs \(net.parameterCount)")
-        }
-        let params = try backend.makeBuffer(model.parameters)
-        denoiser = try TrainedDenoiser(model: net, params: BufferView(params), objective: train.config.objective, maxBatch: maxBatch)
-        schedule = train.config.objective.isFlow ? nil : try NoiseSchedule(train.config.schedule)
-        sampling = try PreconditionedDenoiser.forSampling(denoiser, config: train.config, schedule: schedule, maxBatch: maxBatch)
-        kind = sampler ?? (train.config.objective.isFlow ? .flowEuler : .ddim)
-        self.steps = steps; self.seed = seed; self.maxBatch = maxBatch
-        isRegression = train.config.objective == .regression
+        network = try PolicyNetwork(model: model, backend: backend, maxBatch: maxBatch)
+        kind = sampler ?? network.defaultSampler
+        self.steps = steps; self.seed = seed
     }
 
     /// Chunks (n × actionDim, data units) for n observations (n × condDim, data units).
     func chunks(observations: [Float]) throws -> [Float] {
-        let n = observations.count / max(meta.dataset.condDim, 1)
-        var obs = observations
-        meta.condNormalizer?.apply(&obs)
-        try denoiser.setConditioning(labels: nil, conditions: obs)
-        if isRegression {
-            rounds += 1
-            var out = try RegressionPredict.run(sampling, count: n, maxBatch: maxBatch)
-            meta.normalizer.undo(&out)
-            return out
-        }
-        let s: Sampler
-        do {
-            s = try Sampler(config: SamplerConfig(kind: kind, steps: steps, seed: seed &+ UInt64(rounds) &* 0x9E37_79B9,
-                                                  maxBatch: maxBatch),
-                            denoiser: sampling, schedule: schedule)
-        } catch let e as ModelError { throw JobError.invalid(field: "sampler", message: e.description) }
+        let roundSeed = seed &+ UInt64(rounds) &* 0x9E37_79B9
         rounds += 1
-        var out = try s.sample(count: n).samples
-        meta.normalizer.undo(&out)
-        return out
+        return try network.chunks(observations: observations, sampler: kind, steps: steps, seed: roundSeed).chunks
     }
 }
 
@@ -94,7 +62,7 @@ enum PolicyEvalJob {
         }
         var metrics = MazeRollout.metrics(episodes)
         metrics["chunks"] = Double(episodes.map { ($0.steps + MazeTask.execute - 1) / MazeTask.execute }.reduce(0, +))
-        metrics["sampler_steps"] = policy.isRegression ? 1 : Double(s.steps)
+        metrics["sampler_steps"] = policy.network.isRegression ? 1 : Double(s.steps)
         metrics["latency_round_ms_p50"] = percentile(roundMs, 0.5)
         metrics["latency_round_ms_p99"] = percentile(roundMs, 0.99)
         metrics["latency_chunk_ms_p50"] = percentile(chunkMs, 0.5)

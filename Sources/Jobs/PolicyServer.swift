@@ -24,11 +24,7 @@ public final class PolicyServer {
     }
 
     private struct Loaded {
-        var model: StoredModel
-        var denoiser: TrainedDenoiser
-        /// what the samplers call (the network, wrapped when it was trained with preconditioning)
-        var sampling: Denoiser
-        var schedule: NoiseSchedule?
+        var network: PolicyNetwork
         var modifiedAt: Date
     }
 
@@ -54,12 +50,7 @@ public final class PolicyServer {
         guard train.config.model.condDim > 0 else {
             throw JobError.invalid(field: "model", message: "'\(name)' takes no observation (train it on data with conditioning columns, e.g. policy_obstacle)")
         }
-        let net = try MLPDenoiser(config: train.config.model, backend: backend)
-        let params = try backend.makeBuffer(model.parameters)
-        let denoiser = try TrainedDenoiser(model: net, params: BufferView(params), objective: train.config.objective, maxBatch: 1)
-        let schedule = train.config.objective.isFlow ? nil : try NoiseSchedule(train.config.schedule)
-        let sampling = try PreconditionedDenoiser.forSampling(denoiser, config: train.config, schedule: schedule, maxBatch: 1)
-        let entry = Loaded(model: model, denoiser: denoiser, sampling: sampling, schedule: schedule, modifiedAt: modified ?? Date())
+        let entry = Loaded(network: try PolicyNetwork(model: model, backend: backend, maxBatch: 1), modifiedAt: modified ?? Date())
         cache[name] = entry
         return entry
     }
@@ -71,7 +62,7 @@ public final class PolicyServer {
         let start = DispatchTime.now().uptimeNanoseconds
         lock.lock(); defer { lock.unlock() }
         let entry = try loaded(name)
-        let config = entry.model.metadata.train!.config
+        let config = entry.network.config
         guard observation.count == config.model.condDim else {
             throw JobError.invalid(field: "observation", message: "model '\(name)' expects \(config.model.condDim) numbers, got \(observation.count)")
         }
@@ -86,28 +77,12 @@ public final class PolicyServer {
             }
             kind = k
         } else {
-            kind = config.objective.isFlow ? .flowEuler : .ddim
+            kind = entry.network.defaultSampler
         }
-        var obs = observation
-        entry.model.metadata.condNormalizer?.apply(&obs)
-        try entry.denoiser.setConditioning(labels: nil, conditions: obs)
-        var out: [Float]
-        var stepCount = 1
-        if config.objective == .regression {
-            out = try RegressionPredict.run(entry.sampling, count: 1, maxBatch: 1)
-        } else {
-            let s: Sampler
-            do {
-                s = try Sampler(config: SamplerConfig(kind: kind, steps: steps, seed: seed, maxBatch: 1),
-                                denoiser: entry.sampling, schedule: entry.schedule)
-            } catch let e as ModelError { throw JobError.invalid(field: "sampler", message: e.description) }
-            out = try s.sample(count: 1).samples
-            stepCount = s.stepCount
-        }
-        entry.model.metadata.normalizer.undo(&out)
+        let (out, stepCount) = try entry.network.chunks(observations: observation, sampler: kind, steps: steps, seed: seed)
         let us = Double(DispatchTime.now().uptimeNanoseconds - start) / 1000
         var check: Check? = nil
-        if entry.model.metadata.dataset.source == "policy_obstacle" && out.count == PolicyTask.actionDim
+        if entry.network.model.metadata.dataset.source == "policy_obstacle" && out.count == PolicyTask.actionDim
             && observation.count == PolicyTask.observationDim {
             check = Check(side: PolicyTask.side(chunk: out, observation: observation).map { $0 == PolicyTask.left ? "left" : "right" },
                           collides: PolicyTask.collides(chunk: out, observation: observation),
