@@ -100,6 +100,13 @@ import Glibc
         let jobs = try diffctl(["jobs"], socket: d.socket)
         #expect(jobs.stdout.split(separator: "\n").first?.hasPrefix("ID  KIND") == true)
         #expect(jobs.stdout.split(separator: "\n").count == 5)   // header + train, sample, eval, sweep
+        // a job that succeeded with a warning is marked "succeeded!" with a footnote on stderr
+        let listed = try JSONDecoder().decode(JobListReply.self, from: Data(try diffctl(["jobs", "--json"], socket: d.socket).stdout.utf8))
+        for j in listed.jobs where j.state == .succeeded {
+            let row = try #require(jobs.stdout.split(separator: "\n").first { $0.hasPrefix(j.id + " ") })
+            #expect(row.contains("succeeded!") == (j.warnings?.isEmpty == false), "\(row) / \(j.warnings ?? [])")
+        }
+        #expect(jobs.stderr.contains("! succeeded with a warning") == listed.jobs.contains { $0.warnings?.isEmpty == false })
         let withMetrics = try diffctl(["jobs", "--metrics"], socket: d.socket)
         #expect(withMetrics.stdout.split(separator: "\n").first?.contains("HIGH_QUALITY") == true)
         let models = try diffctl(["models", "--json"], socket: d.socket)

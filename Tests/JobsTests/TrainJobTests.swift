@@ -101,6 +101,21 @@ import DiffusionCore
         #expect(outcome.result?.metrics["final_loss"].map { $0.isFinite } == true)
     }
 
+    @Test func aModelNoBetterThanNoiseSucceedsWithAWarning() throws {
+        let state = try TestState(); defer { state.remove() }
+        let rec = EventRecorder()
+        // 20 steps learn nothing of ring8: the samples are about as far from the data as noise
+        let r = try #require(try JobRunner.run(trainSpec(name: "w", steps: 20), context: state.context("w", recorder: rec)).result)
+        let base = try #require(r.metrics["noise_energy_distance"]), ed = try #require(r.metrics["energy_distance"])
+        #expect(base > 0 && ed > 0.5 * base, "energy distance \(ed), noise baseline \(base)")
+        #expect(r.warnings?.contains { $0.contains("barely better than noise") } == true, "\(r.warnings ?? [])")
+        #expect(rec.all.compactMap(\.message).contains { $0.hasPrefix("warning: ") })
+        // a model that learned ring8 ends without one
+        let good = try #require(try JobRunner.run(trainSpec(name: "g", steps: 4000), context: state.context("g")).result)
+        #expect(good.warnings == nil, "\(good.warnings ?? []); energy distance \(good.metrics["energy_distance"] ?? -1)")
+        #expect(try #require(good.metrics["energy_distance"]) < 0.5 * (try #require(good.metrics["noise_energy_distance"])))
+    }
+
     @Test func cancellationReturnsCancelled() throws {
         let state = try TestState(); defer { state.remove() }
         var calls = 0
