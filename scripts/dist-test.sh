@@ -32,7 +32,10 @@ if clean "$bundle/bin/diffbench" --backend vulkan --only ops >/dev/null 2>&1; th
 elif [ "${CI:-}" = true ]; then fail "CI=true but the bundle's Vulkan backend is not usable (no device, or precompiled SPIR-V missing)"; fi
 
 sock="$room/sock"
-clean "$bundle/bin/diffusiond" --state-dir "$room/state" --socket "$sock" --backend "$vulkan" > "$room/daemon.log" 2>&1 &
+# env execs the daemon, so $! is the daemon itself (a backgrounded `clean` would be a subshell whose
+# kill left the daemon running)
+env -i PATH=/usr/bin:/bin HOME="$room/home" DIFFUSIOND_GLSLANG=none \
+    "$bundle/bin/diffusiond" --state-dir "$room/state" --socket "$sock" --backend "$vulkan" > "$room/daemon.log" 2>&1 &
 daemon=$!
 for _ in $(seq 100); do [ -S "$sock" ] && break; sleep 0.1; done
 [ -S "$sock" ] || fail "the daemon did not open its socket"
