@@ -20,6 +20,8 @@ let commands: [(name: String, run: ([String]) throws -> ExitCode, summary: Strin
     ("info", infoCommand, "daemon version, backend, device and why"),
     ("schedule", scheduleCommand, "inspect a noise schedule"),
     ("act", actCommand, "one action chunk for one observation (diffusion policies)"),
+    ("export", exportCommand, "write a model's weights (safetensors or npz) and a JSON sidecar"),
+    ("forward", forwardCommand, "the raw network output for given inputs (to check an export)"),
 ]
 
 let mainHelp = """

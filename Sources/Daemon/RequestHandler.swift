@@ -11,16 +11,19 @@ final class RequestHandler: @unchecked Sendable {
     let info: () -> DaemonInfo
     /// policy requests run here, on the requesting connection's thread, on a one-thread CPU backend
     let policies: PolicyServer
+    /// export and forward (ExportRequests.swift)
+    let exports: ExportRequests
 
     init(manager: JobManager, log: Logger, info: @escaping () -> DaemonInfo) {
         self.manager = manager; self.log = log; self.info = info
         policies = PolicyServer(backend: JobReports.policyBackend(), modelsDir: URL(fileURLWithPath: manager.store.modelsDir))
+        exports = ExportRequests(modelsDir: URL(fileURLWithPath: manager.store.modelsDir), stateDir: manager.store.root)
     }
 
     /// One frame from `conn`. `files`: descriptors the client passed (SCM_RIGHTS) with the bytes
     /// of this frame; the handler owns them.
     func handle(_ frame: Frame, files: [Int32], from conn: Connection) {
-        // only a submit takes descriptors (ClientFiles); whatever nobody claims is closed here
+        // only a submit (ClientFiles) and an export take descriptors; whatever nobody claims is closed here
         var unclaimed = files
         defer {
             if !unclaimed.isEmpty {
@@ -127,6 +130,12 @@ final class RequestHandler: @unchecked Sendable {
                 conn.send(Response(id: id, .action(ActReply(action: r.action.map { Double($0) }, sampler: r.sampler,
                                                             steps: r.steps, microseconds: r.microseconds, check: check))))
             } catch let e as JobError { throw JobManager.protocolError(e) }
+        case .export(let e):
+            let fds = files
+            files = []
+            conn.send(Response(id: id, .exported(try exports.export(e, fds: fds))))
+        case .forward(let f):
+            conn.send(Response(id: id, .forwarded(try exports.forward(f))))
         }
     }
 }

@@ -69,8 +69,13 @@ public enum RequestBody: Equatable, Sendable {
     case schedule(ScheduleRequest)
     case act(ActRequest)
     case prune(PruneRequest)
+    /// a model's weights and sidecar into two passed files (ExportPayloads.swift)
+    case export(ExportRequest)
+    /// the raw network output for given rows (ExportPayloads.swift)
+    case forward(ForwardRequest)
 
-    public static let typeNames = ["hello", "submit", "jobs", "show", "follow", "cancel", "remove", "resume", "models", "info", "schedule", "act", "prune"]
+    public static let typeNames = ["hello", "submit", "jobs", "show", "follow", "cancel", "remove", "resume", "models", "info", "schedule", "act", "prune",
+                                   "export", "forward"]
 
     public var typeName: String {
         switch self {
@@ -87,6 +92,8 @@ public enum RequestBody: Equatable, Sendable {
         case .schedule: return "schedule"
         case .act: return "act"
         case .prune: return "prune"
+        case .export: return "export"
+        case .forward: return "forward"
         }
     }
 }
@@ -108,6 +115,8 @@ public struct Request: Encodable, Equatable, Sendable {
         case .schedule(let p): try p.encode(to: encoder)
         case .act(let p): try p.encode(to: encoder)
         case .prune(let p): try p.encode(to: encoder)
+        case .export(let p): try p.encode(to: encoder)
+        case .forward(let p): try p.encode(to: encoder)
         case .jobs, .models, .info: break
         }
     }
@@ -153,6 +162,8 @@ public struct Request: Encodable, Equatable, Sendable {
         case "schedule": body = .schedule(try payload(ScheduleRequest.self))
         case "act": body = .act(try payload(ActRequest.self))
         case "prune": body = .prune(try payload(PruneRequest.self))
+        case "export": body = .export(try payload(ExportRequest.self))
+        case "forward": body = .forward(try payload(ForwardRequest.self))
         default:
             throw ProtocolError(.unknownType, "unknown message type '\(type.prefix(64))' (known types: \(RequestBody.typeNames.joined(separator: ", ")))", field: "type")
         }
@@ -250,6 +261,8 @@ public enum ResponseBody: Equatable, Sendable {
     case schedule(ScheduleReply)
     case action(ActReply)
     case pruned(PruneReply)
+    case exported(ExportReply)
+    case forwarded(ForwardReply)
     case error(ErrorReply)
     case event(EventReply)
     /// a type this client does not know (a newer daemon): ignore it
@@ -270,6 +283,8 @@ public enum ResponseBody: Equatable, Sendable {
         case .schedule: return "schedule"
         case .action: return "action"
         case .pruned: return "pruned"
+        case .exported: return "exported"
+        case .forwarded: return "forwarded"
         case .error: return "error"
         case .event: return "event"
         case .unknown(let t): return t
@@ -302,6 +317,8 @@ public struct Response: Codable, Equatable, Sendable {
         case .schedule(let p): try p.encode(to: encoder)
         case .action(let p): try p.encode(to: encoder)
         case .pruned(let p): try p.encode(to: encoder)
+        case .exported(let p): try p.encode(to: encoder)
+        case .forwarded(let p): try p.encode(to: encoder)
         case .error(let p): try p.encode(to: encoder)
         case .event(let p): try p.encode(to: encoder)
         case .unknown: break
@@ -325,6 +342,8 @@ public struct Response: Codable, Equatable, Sendable {
         case "schedule": body = .schedule(try ScheduleReply(from: decoder))
         case "action": body = .action(try ActReply(from: decoder))
         case "pruned": body = .pruned(try PruneReply(from: decoder))
+        case "exported": body = .exported(try ExportReply(from: decoder))
+        case "forwarded": body = .forwarded(try ForwardReply(from: decoder))
         case "error": body = .error(try ErrorReply(from: decoder))
         case "event": body = .event(try EventReply(from: decoder))
         default: body = .unknown(header.type)

@@ -25,10 +25,20 @@ public final class PreconditionedDenoiser: Denoiser {
 
     /// The level of model time s: the schedule's timestep (diffusion) or t itself (flow).
     public func level(time s: Float) -> PreconditionedLevel {
+        Self.level(time: s, objective: objective, preconditioning: preconditioning, schedule: schedule)
+    }
+
+    /// The schedule index of model time s: round(s·T) − 1, clamped to 0 … T−1.
+    public static func scheduleIndex(time s: Float, timesteps: Int) -> Int {
+        min(max(Int((Double(s) * Double(timesteps)).rounded()) - 1, 0), timesteps - 1)
+    }
+
+    /// The level of model time s for a model of `objective` (also what `diffctl forward` reports).
+    public static func level(time s: Float, objective: Objective, preconditioning: Preconditioning,
+                             schedule: NoiseSchedule?) -> PreconditionedLevel {
         let sd = preconditioning.sigmaData, k = preconditioning.inputStd ?? 1
         guard let schedule, !objective.isFlow else { return PreconditionedLevel(flowTime: Double(s), sigmaData: sd, inputStd: k) }
-        let i = Int((Double(s) * Double(schedule.timesteps)).rounded()) - 1
-        let ab = schedule.alphaBar(min(max(i, 0), schedule.timesteps - 1))
+        let ab = schedule.alphaBar(scheduleIndex(time: s, timesteps: schedule.timesteps))
         return PreconditionedLevel(objective: objective, alphaBar: ab, sigmaData: sd, inputStd: k)
     }
 
