@@ -8,7 +8,7 @@ BUILD_DIR  ?= .build
 APT_PKGS   := libvulkan-dev glslang-tools mesa-vulkan-drivers
 DEMO_DIR   ?= demo-out
 
-.PHONY: all deps build test validate demo bench clean help slurm-up dist dist-test gpu-check
+.PHONY: all deps build test validate demo bench clean help slurm-up dist dist-test gpu-check export-venv
 
 all: build
 
@@ -52,7 +52,19 @@ slurm-up:
 	  echo "note: Slurm tests skipped: starting a local Slurm needs root or passwordless sudo (scripts/slurm-local.sh start)"; \
 	fi
 
-test: deps slurm-up
+# numpy + safetensors for scripts/export-check.py (the export round-trip test, ExportTests): a
+# virtual environment in .venv-export/, created once; a present one that imports both is kept.
+# Outside CI a failure is a note (the test then skips); under CI it is an error.
+EXPORT_VENV ?= .venv-export
+export-venv:
+	@if [ -x $(EXPORT_VENV)/bin/python ] && $(EXPORT_VENV)/bin/python -c "import numpy, safetensors.numpy" 2>/dev/null; then :; else \
+	  echo "creating $(EXPORT_VENV) (numpy, safetensors) for the export check"; \
+	  { python3 -m venv $(EXPORT_VENV) && $(EXPORT_VENV)/bin/pip install -q --disable-pip-version-check numpy safetensors; } || \
+	  { rm -rf $(EXPORT_VENV); [ "$$CI" = true ] && { echo "error: could not create $(EXPORT_VENV)"; exit 1; }; \
+	    echo "note: export round-trip test skipped: could not create $(EXPORT_VENV) (python3 -m venv, pip install numpy safetensors)"; }; \
+	fi
+
+test: deps slurm-up export-venv
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
 
