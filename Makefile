@@ -8,7 +8,7 @@ BUILD_DIR  ?= .build
 APT_PKGS   := libvulkan-dev glslang-tools mesa-vulkan-drivers
 DEMO_DIR   ?= demo-out
 
-.PHONY: all deps build test validate demo bench clean help slurm-up dist dist-test gpu-check export-venv
+.PHONY: all deps build test validate demo bench clean help slurm-up sshd-up dist dist-test gpu-check export-venv
 
 all: build
 
@@ -52,6 +52,17 @@ slurm-up:
 	  echo "note: Slurm tests skipped: starting a local Slurm needs root or passwordless sudo (scripts/slurm-local.sh start)"; \
 	fi
 
+# The remote-use suite (RemoteSSHTests: diffctl --host ssh://…) needs an sshd: as root (or with
+# passwordless sudo) or under CI, a throwaway one on 127.0.0.1:2222 is started with
+# scripts/sshd-local.sh (apt installs openssh-server when missing); under CI a failure to start is
+# an error, elsewhere the suite is skipped with the reason printed.
+sshd-up:
+	@if [ "$$(id -u)" = 0 ] || [ "$$CI" = true ] || (command -v sudo >/dev/null && sudo -n true 2>/dev/null); then \
+	  bash scripts/sshd-local.sh start || { [ "$$CI" = true ] && exit 1; echo "note: remote ssh tests skipped: scripts/sshd-local.sh start failed"; }; \
+	else \
+	  echo "note: remote ssh tests skipped: starting a local sshd needs root or passwordless sudo (scripts/sshd-local.sh start)"; \
+	fi
+
 # numpy + safetensors for scripts/export-check.py (the export round-trip test, ExportTests): a
 # virtual environment in .venv-export/, created once; a present one that imports both is kept.
 # Outside CI a failure is a note (the test then skips); under CI it is an error.
@@ -64,7 +75,7 @@ export-venv:
 	    echo "note: export round-trip test skipped: could not create $(EXPORT_VENV) (python3 -m venv, pip install numpy safetensors)"; }; \
 	fi
 
-test: deps slurm-up export-venv
+test: deps slurm-up sshd-up export-venv
 	$(SWIFT) build -c release --build-tests
 	$(SWIFT) test -c release --skip-build
 

@@ -37,6 +37,8 @@ struct ParsedArguments {
     var flags: Set<String> = []
     var positionals: [String] = []
     var socket: String?
+    /// --ssh-option values, in order (remote use, Remote.swift)
+    var sshOptions: [String] = []
     var json = false
     var help = false
 }
@@ -44,6 +46,8 @@ struct ParsedArguments {
 /// Options every subcommand accepts.
 let globalOptions: [OptionSpec] = [
     OptionSpec(["--socket"], "socket", .setting, "PATH", "daemon socket (default: $DIFFUSIOND_SOCKET, else $XDG_RUNTIME_DIR/diffusiond.sock)"),
+    OptionSpec(["--host"], "host", .setting, "URL", "daemon to use: ssh://[user@]box[:port] or unix:///path (default: $DIFFUSIOND_HOST, else the local socket)"),
+    OptionSpec(["--ssh-option"], "sshOption", .setting, "OPT", "with --host ssh://: pass -o OPT to ssh (repeatable; $DIFFUSIOND_SSH sets the ssh command)"),
     OptionSpec(["--json"], "json", .flag, "", "machine-readable output: JSON objects, one per line"),
     OptionSpec(["-h", "--help"], "help", .flag, "", "show this help"),
 ]
@@ -95,7 +99,7 @@ func parseArguments(_ args: [String], options: [OptionSpec], settingFlags: Set<S
         }
         switch opt.kind {
         case .setting:
-            if opt.key == "socket" { out.socket = value } else { out.settings[opt.key] = value }
+            if opt.key == "socket" { out.socket = value } else if opt.key == "sshOption" { out.sshOptions.append(value) } else { out.settings[opt.key] = value }
         case .string:
             out.spec[opt.key] = .string(value)
         case .path:

@@ -73,6 +73,8 @@ func exportCommand(_ argv: [String]) throws -> ExitCode {
     let force = args.spec["force"]?.boolValue == true
     let sidecar = out + ".json"
     let conn = try openSession(args)
+    // a remote daemon (--host ssh://…) cannot be handed open files; export is not routed through download yet
+    guard conn.passesFiles else { throw fail(.rejected, "export over --host is not supported yet; run it on the box (diffctl export there, then copy the files)") }
     var created: [String] = []
     var fds: [Int32] = []
     func discard() { for p in created { removeIfEmpty(p) } }

@@ -1,5 +1,5 @@
 // GetCommand.swift — `diffctl get ID DIR`: copy a job's outputs (samples, model, plots, loss
-// curve) to a directory the user names.
+// curve) to a directory the user names; from a remote daemon (--host) they are downloaded.
 import DiffProtocol
 import Foundation
 
@@ -27,7 +27,9 @@ func getCommand(_ argv: [String]) throws -> ExitCode {
         throw fail(.rejected, "cannot create \(dest): \(error.localizedDescription)")
     }
     var copied: [String: String] = [:]
-    for name in outputs.keys.sorted() {
+    // a remote daemon (--host ssh://…): the outputs come through the protocol
+    if !conn.passesFiles { copied = try downloadOutputs(conn, job: s.job.id, outputs: outputs, to: dest) }
+    for name in outputs.keys.sorted() where conn.passesFiles {
         let src = outputs[name]!
         let target = dest + "/" + (src as NSString).lastPathComponent
         guard fm.fileExists(atPath: src) else { printError("skipped \(name): \(src) no longer exists"); continue }
@@ -43,4 +45,18 @@ func getCommand(_ argv: [String]) throws -> ExitCode {
     if args.json { printJSON(JSONValue.object(["job": .string(s.job.id), "copied": .object(copied.mapValues { .string($0) })])); return .ok }
     print(table(["output", "copied to"], copied.keys.sorted().map { [$0, copied[$0]!] }))
     return .ok
+}
+
+/// Download every output of `job` into `dest` (remote use); returns output → file written.
+func downloadOutputs(_ conn: ClientConnection, job: String, outputs: [String: String], to dest: String) throws -> [String: String] {
+    var copied: [String: String] = [:]
+    for name in outputs.keys.sorted() {
+        let target = dest + "/" + (outputs[name]! as NSString).lastPathComponent
+        if copied.values.contains(target) { continue }
+        do { try downloadOutput(conn, job: job, output: name, to: target) } catch let e as ClientFailure where e.code == .rejected {
+            printError("skipped \(name): \(e.message)"); continue
+        }
+        copied[name] = target
+    }
+    return copied
 }

@@ -27,7 +27,7 @@ struct OpenedFiles {
 }
 
 /// Whether spec field `key` holding `value` names a file (a dataset may be a built-in name).
-private func namesFile(_ key: String, _ value: String) -> Bool {
+func namesFile(_ key: String, _ value: String) -> Bool {
     guard !value.isEmpty else { return false }
     guard key == "dataset" else { return true }
     let v = value.lowercased()

@@ -1,6 +1,6 @@
 // Submit.swift — what train, sample and eval share: send the spec with the files it names passed
-// open (PassFiles), print the job (its id first in JSON), and with --follow stream its progress
-// on the same connection.
+// open (PassFiles) or, to a remote daemon, uploaded (RemoteSubmit.swift), print the job (its id
+// first in JSON), and with --follow stream its progress on the same connection.
 import DiffProtocol
 import Foundation
 
@@ -28,6 +28,7 @@ func submitJob(kind: String, args: ParsedArguments, argv: [String]) throws -> Ex
     }
     let follow = args.flags.contains("follow")
     let conn = try openSession(args)
+    if !conn.passesFiles { return try submitRemote(conn, spec: spec, args: args, follow: follow) }
     // the files the spec names travel open, opened here with this user's rights (PassFiles)
     let files = try openSpecFiles(spec)
     let id: Int

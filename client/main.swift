@@ -26,6 +26,7 @@ let commands: [(name: String, run: ([String]) throws -> ExitCode, summary: Strin
 
 let mainHelp = """
 usage: diffctl [--socket PATH] [--json] COMMAND [options]        (or DIFFUSIOND_SOCKET=PATH)
+       diffctl --host ssh://[user@]box[:port] COMMAND [options]  (or DIFFUSIOND_HOST=ssh://…)
 
 Talks to a running diffusiond. Commands:
 \(commands.map { "  " + $0.name.padding(toLength: 9, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
@@ -50,7 +51,10 @@ func run(_ argv: [String]) -> Int32 {
         if a == "-h" || a == "--help" { print(mainHelp); return 0 }
         if a == "--version" { print(clientVersion); return 0 }
         leading.append(a)
-        if a == "--socket" { guard i + 1 < argv.count else { printError("--socket needs a PATH"); return 2 }; leading.append(argv[i + 1]); i += 1 }
+        if a == "--socket" || a == "--host" || a == "--ssh-option" {
+            guard i + 1 < argv.count else { printError("\(a) needs a value"); return 2 }
+            leading.append(argv[i + 1]); i += 1
+        }
         i += 1
     }
     guard i < argv.count else { print(mainHelp); return ExitCode.usage.rawValue }

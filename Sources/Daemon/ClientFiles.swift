@@ -42,8 +42,21 @@ final class PassedFiles {
         }
     }
 
-    var isEmpty: Bool { inputs.isEmpty && out == nil }
-    func has(_ key: String) -> Bool { key == "out" ? out != nil : inputs[key] != nil }
+    /// remote use (SubmitRequest.keepOut): `out` is written in the job's directory for the client
+    /// to download; no descriptor
+    var keepOut = false
+
+    var isEmpty: Bool { inputs.isEmpty && out == nil && !keepOut }
+    func has(_ key: String) -> Bool { key == "out" ? out != nil || keepOut : inputs[key] != nil }
+
+    /// Take `fd` as the file of input field `key` (an uploaded blob opened by the daemon).
+    func adopt(_ key: String, _ fd: Int32) throws {
+        guard PassedFiles.inputKeys.contains(key), inputs[key] == nil else {
+            Glibc.close(fd)
+            throw ProtocolError(.invalidParameter, "'\(key)' came twice (open file and upload)", field: key)
+        }
+        inputs[key] = fd
+    }
 
     func takeOut() -> Int32? { defer { out = nil }; return out }
 
@@ -66,12 +79,20 @@ enum ClientFiles {
 
     /// Every passed descriptor belongs to a file the spec names; every file the spec names came
     /// as a descriptor, unless the client is root or the daemon's own user.
-    static func checkCoverage(_ o: [String: JSONValue], passed: PassedFiles, peer: PeerCredentials) throws {
+    /// `remote`: the client is on another machine (relayed): a path it names is never opened here,
+    /// whoever it is; its files must come as uploads.
+    static func checkCoverage(_ o: [String: JSONValue], passed: PassedFiles, peer: PeerCredentials, remote: Bool = false) throws {
         for key in PassedFiles.inputKeys + ["out"] {
             let value = o[key]?.stringValue
             let named = value.map { namesFile(key, $0) } ?? false
             if passed.has(key) && !named {
                 throw ProtocolError(.invalidParameter, "an open file was passed for '\(key)' but the spec names no file there", field: key)
+            }
+            if remote, !passed.has(key), named, let value {
+                let how = key == "out"
+                    ? "the samples are written in the job's directory and downloaded (diffctl --host does this; or leave out \(ClientFlags.name(key)) and use diffctl get)"
+                    : "the file must be uploaded first (diffctl --host does this)"
+                throw ProtocolError(.permissionDenied, "invalid parameter '\(ClientFlags.name(key))': '\(value)' is a path on the client's machine, and this daemon is reached remotely, so it opens no path a client names; \(how)", field: key)
             }
             if !passed.has(key), named, let value, peer.uid != 0, peer.uid != geteuid() {
                 throw ProtocolError(.permissionDenied, "invalid parameter '\(key)': '\(value)' is a path, and this daemon opens no files for \(userDescription(peer.uid)); the client must pass the open file with the submit (diffctl does; upgrade diffctl)", field: key)

@@ -52,6 +52,9 @@ public struct DaemonConfig: Equatable, Sendable {
     public var executor: ExecutorKind = .local
     /// Slurm submission settings (executor = slurm); empty → Slurm's default
     public var slurm = SlurmSettings()
+    /// largest file a remote client may upload (diffctl --host ssh://…): a size such as 2G or N%
+    /// of memory; empty → the memory budget (a job could never load a bigger file)
+    public var uploadLimit = ""
     /// the file the settings came from, if any
     public var configFile: String? = nil
 
@@ -59,12 +62,14 @@ public struct DaemonConfig: Equatable, Sendable {
 
     /// The budget in bytes (memory_budget resolved against this machine's memory).
     public var memoryBudgetBytes: Double { MemoryBudget.parse(memoryBudget) ?? MemoryBudget.physicalBytes() * 0.75 }
+    /// upload_limit in bytes
+    public var uploadLimitBytes: Double { uploadLimit.isEmpty ? memoryBudgetBytes : (MemoryBudget.parse(uploadLimit) ?? memoryBudgetBytes) }
 
     /// key in the file, flag is `--` + key with `_` → `-`, variable is `DIFFUSIOND_` + uppercased key
     public static let keys = ["socket", "state_dir", "backend", "device", "shader_dir", "max_jobs", "cpu_threads",
                               "checkpoint_every", "checkpoint_keep", "progress_every", "log_level", "socket_group",
                               "memory_budget", "group_may_manage_all", "job_retention", "hello_timeout", "idle_timeout",
-                              "executor"] + SlurmSettings.keys
+                              "executor", "upload_limit"] + SlurmSettings.keys
 
     /// Set one key from text; throws a message (without location) on a bad value.
     public mutating func set(_ key: String, _ raw: String) throws {
@@ -117,6 +122,11 @@ public struct DaemonConfig: Equatable, Sendable {
                 throw ConfigError("", "job_retention must be a duration such as 30d, 12h, 90m or 0 (keep forever), got '\(value)'")
             }
             jobRetention = seconds
+        case "upload_limit":
+            guard value.isEmpty || (value != "auto" && MemoryBudget.parse(value) != nil) else {
+                throw ConfigError("", "upload_limit must be a size such as 2G or N% of memory (empty: the memory budget), got '\(value)'")
+            }
+            uploadLimit = value
         case "hello_timeout": helloTimeout = try int(0...86_400)
         case "idle_timeout": idleTimeout = try int(0...31_536_000)
         case "executor":
@@ -269,6 +279,7 @@ extension DaemonConfig {
         lines.append("hello_timeout = \(helloTimeout)")
         lines.append("idle_timeout = \(idleTimeout)")
         lines.append("executor = \(executor.rawValue)")
+        lines.append("upload_limit = \(uploadLimit)")
         lines += slurm.rendered()
         return lines.joined(separator: "\n") + "\n"
     }

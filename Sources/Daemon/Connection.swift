@@ -26,6 +26,7 @@ final class Connection: @unchecked Sendable {
     private var eof = false            // the client will send nothing more
     private var shutWrite = false
     private var _greeted = false
+    private var _relayed: RelayedNotice?
     private var follows = 0
     private var _lastRequestAt: Double
     private(set) var closingDeadline: Double?   // set once the connection is on its way out
@@ -71,6 +72,13 @@ final class Connection: @unchecked Sendable {
         set { locked { _greeted = newValue } }
     }
     var lastRequestAt: Double { locked { _lastRequestAt } }
+    /// set when the relay (diffusiond dial-stdio) announced that the client is on another machine:
+    /// a path in its specs is never opened here, its files come as uploads (Uploads.swift)
+    var relayed: RelayedNotice? {
+        get { locked { _relayed } }
+        set { locked { _relayed = newValue } }
+    }
+    var isRemote: Bool { relayed != nil }
     var pendingBytes: Int { locked { out.bytes } }
     /// following a job that has not ended (exempt from the idle timeout)
     var isFollowing: Bool { locked { follows > 0 } }

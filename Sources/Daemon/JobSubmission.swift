@@ -44,6 +44,13 @@ extension JobManager {
                 runObject["out"] = .string(dir + "/out." + ext)
                 runObject["force"] = .bool(true)   // the client created (or, with force, opened) its own file
                 renames.append((dir + "/out." + ext, name))
+            } else if files.keepOut, let name = clientSpec.out {
+                // remote use: written in the job directory (an output named "out"), downloaded by the client
+                let ext = (name as NSString).pathExtension.lowercased()
+                guard ext == "csv" || ext == "npy" else { throw ProtocolError(.invalidParameter, "invalid parameter '--out': '\(name)' must end in .csv or .npy", field: "out") }
+                runObject["out"] = .string(dir + "/out." + ext)
+                runObject["force"] = .bool(true)
+                renames.append((dir + "/out." + ext, name))
             }
         }
         var spec: JobSpec

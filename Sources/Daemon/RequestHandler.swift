@@ -13,11 +13,14 @@ final class RequestHandler: @unchecked Sendable {
     let policies: PolicyServer
     /// export and forward (ExportRequests.swift)
     let exports: ExportRequests
+    /// uploads of remote clients (Uploads.swift); nil when uploads/ cannot be made
+    let blobs: BlobStore?
 
     init(manager: JobManager, log: Logger, info: @escaping () -> DaemonInfo) {
         self.manager = manager; self.log = log; self.info = info
         policies = PolicyServer(backend: JobReports.policyBackend(), modelsDir: URL(fileURLWithPath: manager.store.modelsDir))
         exports = ExportRequests(modelsDir: URL(fileURLWithPath: manager.store.modelsDir), stateDir: manager.store.root)
+        blobs = try? BlobStore(root: manager.store.root, limit: manager.config.uploadLimitBytes)
     }
 
     /// One frame from `conn`. `files`: descriptors the client passed (SCM_RIGHTS) with the bytes
@@ -52,6 +55,11 @@ final class RequestHandler: @unchecked Sendable {
         }
     }
 
+    private func uploadStore() throws -> BlobStore {
+        guard let blobs else { throw ProtocolError(.internalError, "this daemon cannot store uploads (\(manager.store.root)/uploads cannot be made)") }
+        return blobs
+    }
+
     private func reject(_ conn: Connection, id: Int?, _ e: ProtocolError) {
         log.info("request refused", ["conn": conn.number, "code": e.code.rawValue, "error": e.message])
         conn.send(.error(id: id, e))
@@ -68,17 +76,26 @@ final class RequestHandler: @unchecked Sendable {
             conn.send(Response(id: id, .hello(HelloReply(version: Wire.protocolVersion, daemon: DaemonVersion.string, pid: Int(getpid())))))
             return
         }
+        if case .relayed(let r) = request.body {
+            // the relay's first line, before the client's hello (diffusiond dial-stdio); no reply
+            guard !conn.greeted else { throw ProtocolError(.invalidRequest, "'relayed' comes from the relay, before hello") }
+            conn.relayed = r
+            log.info("remote client", ["conn": conn.number, "via": r.via, "from": r.from, "uid": conn.peer.uid])
+            return
+        }
         guard conn.greeted else {
             throw ProtocolError(.helloRequired, "send {\"type\":\"hello\",\"version\":\(Wire.protocolVersion)} before '\(request.body.typeName)'")
         }
         switch request.body {
-        case .hello: break
+        case .hello, .relayed: break
         case .submit(let s):
             let fds = files
             files = []
             let passed = try PassedFiles(names: s.files ?? [], fds: fds)
             defer { passed.close() }   // inputs are copied by now; an accepted job has taken `out`
-            try SubmitChecks.check(s.spec, peer: conn.peer, stateDir: manager.store.root, passed: passed)
+            if let uploads = s.uploads, !uploads.isEmpty { try uploadStore().open(uploads, into: passed) }
+            passed.keepOut = s.keepOut == true
+            try SubmitChecks.check(s.spec, peer: conn.peer, stateDir: manager.store.root, passed: passed, remote: conn.isRemote)
             let entry = try manager.submit(specValue: s.spec, owner: conn.peer.uid, files: passed)
             conn.send(Response(id: id, .submitted(JobReply(job: entry.snapshot()))))
             if s.follow == true { try manager.follow(entry.info.id, conn: conn, requestID: nil) }
@@ -122,6 +139,15 @@ final class RequestHandler: @unchecked Sendable {
         case .prune(let p):
             let states = p.states.map { $0.map { JobState(rawValue: $0) } }
             conn.send(Response(id: id, .pruned(try manager.prune(olderThan: p.olderThan ?? 0, states: states, by: conn.peer.uid))))
+        case .hasBlob(let q):
+            conn.send(Response(id: id, .blob(try uploadStore().query(q))))
+        case .upload(let u):
+            let r = try uploadStore().receive(u, conn: conn.number)
+            if r.complete { log.info("upload stored", ["conn": conn.number, "sha256": u.sha256, "bytes": u.size]) }
+            conn.send(Response(id: id, .uploaded(r)))
+        case .download(let d):
+            let job = try manager.find(d.job).snapshot()
+            conn.send(Response(id: id, .downloaded(try Downloads.piece(d, outputs: job.outputs ?? [:], stateDir: manager.store.root))))
         case .act(let a):
             do {
                 let r = try policies.act(model: a.model, observation: a.observation.map { Float($0) }, sampler: a.sampler,

@@ -11,9 +11,9 @@ import Glibc
 #endif
 
 enum SubmitChecks {
-    static func check(_ spec: JSONValue, peer: PeerCredentials, stateDir: String, passed: PassedFiles) throws {
+    static func check(_ spec: JSONValue, peer: PeerCredentials, stateDir: String, passed: PassedFiles, remote: Bool = false) throws {
         guard case .object(let o) = spec else { return }
-        try ClientFiles.checkCoverage(o, passed: passed, peer: peer)
+        try ClientFiles.checkCoverage(o, passed: passed, peer: peer, remote: remote)
         if !passed.has("out"), let out = o["out"]?.stringValue, !out.isEmpty, isInside(out, stateDir) {
             throw ProtocolError(.invalidParameter, "invalid parameter 'out': '\(out)' is inside the daemon's state directory; write samples elsewhere (the job's own copy is in its job directory)", field: "out")
         }

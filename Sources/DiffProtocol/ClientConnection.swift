@@ -40,50 +40,33 @@ public func unixAddress(_ path: String) -> sockaddr_un? {
 }
 
 public final class ClientConnection {
+    /// where the connection leads: the socket path, or e.g. "ssh://box" (the transport's endpoint)
     public let path: String
-    public let fd: Int32
+    public let transport: ClientTransport
     private var framer = LineFramer(limit: 64 << 20)  // the daemon's replies may be large (show, jobs)
     private var pending: [Frame] = []
     private var nextID = 1
 
     /// Connect to the daemon's socket at `path`.
-    public init(path: String) throws {
-        self.path = path
-        guard var addr = unixAddress(path) else { throw ConnectError.pathTooLong(path: path) }
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ConnectError.io("socket(): \(String(cString: strerror(errno)))") }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        if rc != 0 {
-            let err = errno
-            close(fd)
-            switch err {
-            case EACCES, EPERM: throw ConnectError.permissionDenied(path: path)
-            case ENOENT: throw ConnectError.noDaemon(path: path, reason: "no socket file")
-            case ECONNREFUSED: throw ConnectError.noDaemon(path: path, reason: "stale socket, nothing listening")
-            default: throw ConnectError.noDaemon(path: path, reason: String(cString: strerror(err)))
-            }
-        }
-        self.fd = fd
+    public convenience init(path: String) throws {
+        try self.init(transport: UnixSocketTransport(path: path))
     }
 
-    deinit { close(fd) }
+    /// Speak the protocol over `transport` (a Unix socket, or a child process's pipes).
+    public init(transport: ClientTransport) {
+        self.transport = transport
+        self.path = transport.endpoint
+    }
+
+    deinit { transport.close() }
+
+    /// The descriptor replies are read from (the socket itself for a Unix socket).
+    public var fd: Int32 { transport.readFD }
+    /// Whether open files can travel with a request; otherwise they are uploaded (Transfers.swift).
+    public var passesFiles: Bool { transport.passesFiles }
 
     /// Send raw bytes (tests use this for malformed input).
-    public func sendRaw(_ data: Data) throws {
-        var offset = 0
-        while offset < data.count {
-            let n = data.withUnsafeBytes { raw in
-                Glibc.send(fd, raw.baseAddress! + offset, data.count - offset, Int32(MSG_NOSIGNAL))
-            }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ConnectError.io("send: \(String(cString: strerror(errno)))")
-            }
-            offset += n
-        }
-    }
+    public func sendRaw(_ data: Data) throws { try transport.write(data) }
 
     /// Send a request; returns the id it was given.
     @discardableResult
@@ -105,16 +88,7 @@ public final class ClientConnection {
     }
 
     /// Send raw bytes with descriptors: the descriptors travel with the first bytes.
-    public func sendRaw(_ data: Data, passing fds: [Int32]) throws {
-        guard !fds.isEmpty else { return try sendRaw(data) }
-        guard fds.count <= FDPassing.maxFDs else { throw ConnectError.io("at most \(FDPassing.maxFDs) descriptors per request") }
-        var n = -1
-        while n < 0 {
-            n = data.withUnsafeBytes { FDPassing.send(socket: fd, $0, fds: fds) }
-            if n < 0 && errno != EINTR { throw ConnectError.io("sendmsg: \(String(cString: strerror(errno)))") }
-        }
-        if n < data.count { try sendRaw(data.subdata(in: n..<data.count)) }
-    }
+    public func sendRaw(_ data: Data, passing fds: [Int32]) throws { try transport.write(data, passing: fds) }
 
     /// Next message from the daemon; nil when `timeout` (seconds) passes first.
     /// Throws `ConnectError.closed` at end of stream.

@@ -26,7 +26,15 @@ public struct SubmitRequest: Codable, Equatable, Sendable {
     /// order of the descriptors: "dataset", "conditionFile", "samples" (opened for reading by the
     /// client) or "out" (opened for writing); the daemon reads and writes those, never the paths
     public var files: [String]?
-    public init(spec: JSONValue, follow: Bool? = nil, files: [String]? = nil) { self.spec = spec; self.follow = follow; self.files = files }
+    /// remote use: spec field → SHA-256 of a blob uploaded before ("dataset", "conditionFile",
+    /// "samples"); the daemon reads that blob, and the field's path is only the client's name for it
+    public var uploads: [String: String]?
+    /// remote use: write the spec's `out` in the job's directory (an output named "out") for the
+    /// client to download, instead of at that path
+    public var keepOut: Bool?
+    public init(spec: JSONValue, follow: Bool? = nil, files: [String]? = nil, uploads: [String: String]? = nil, keepOut: Bool? = nil) {
+        self.spec = spec; self.follow = follow; self.files = files; self.uploads = uploads; self.keepOut = keepOut
+    }
 }
 
 public struct JobRequest: Codable, Equatable, Sendable {
@@ -74,8 +82,14 @@ public enum RequestBody: Equatable, Sendable {
     /// the raw network output for given rows (ExportPayloads.swift)
     case forward(ForwardRequest)
 
+    /// remote use (TransferPayloads.swift)
+    case relayed(RelayedNotice)
+    case hasBlob(BlobQuery)
+    case upload(UploadChunk)
+    case download(DownloadRequest)
+
     public static let typeNames = ["hello", "submit", "jobs", "show", "follow", "cancel", "remove", "resume", "models", "info", "schedule", "act", "prune",
-                                   "export", "forward"]
+                                   "export", "forward", "relayed", "hasBlob", "upload", "download"]
 
     public var typeName: String {
         switch self {
@@ -94,6 +108,10 @@ public enum RequestBody: Equatable, Sendable {
         case .prune: return "prune"
         case .export: return "export"
         case .forward: return "forward"
+        case .relayed: return "relayed"
+        case .hasBlob: return "hasBlob"
+        case .upload: return "upload"
+        case .download: return "download"
         }
     }
 }
@@ -117,6 +135,10 @@ public struct Request: Encodable, Equatable, Sendable {
         case .prune(let p): try p.encode(to: encoder)
         case .export(let p): try p.encode(to: encoder)
         case .forward(let p): try p.encode(to: encoder)
+        case .relayed(let p): try p.encode(to: encoder)
+        case .hasBlob(let p): try p.encode(to: encoder)
+        case .upload(let p): try p.encode(to: encoder)
+        case .download(let p): try p.encode(to: encoder)
         case .jobs, .models, .info: break
         }
     }
@@ -164,6 +186,10 @@ public struct Request: Encodable, Equatable, Sendable {
         case "prune": body = .prune(try payload(PruneRequest.self))
         case "export": body = .export(try payload(ExportRequest.self))
         case "forward": body = .forward(try payload(ForwardRequest.self))
+        case "relayed": body = .relayed(try payload(RelayedNotice.self))
+        case "hasBlob": body = .hasBlob(try payload(BlobQuery.self))
+        case "upload": body = .upload(try payload(UploadChunk.self))
+        case "download": body = .download(try payload(DownloadRequest.self))
         default:
             throw ProtocolError(.unknownType, "unknown message type '\(type.prefix(64))' (known types: \(RequestBody.typeNames.joined(separator: ", ")))", field: "type")
         }
@@ -263,6 +289,9 @@ public enum ResponseBody: Equatable, Sendable {
     case pruned(PruneReply)
     case exported(ExportReply)
     case forwarded(ForwardReply)
+    case blob(BlobReply)
+    case uploaded(UploadReply)
+    case downloaded(DownloadReply)
     case error(ErrorReply)
     case event(EventReply)
     /// a type this client does not know (a newer daemon): ignore it
@@ -285,6 +314,9 @@ public enum ResponseBody: Equatable, Sendable {
         case .pruned: return "pruned"
         case .exported: return "exported"
         case .forwarded: return "forwarded"
+        case .blob: return "blob"
+        case .uploaded: return "uploaded"
+        case .downloaded: return "downloaded"
         case .error: return "error"
         case .event: return "event"
         case .unknown(let t): return t
@@ -319,6 +351,9 @@ public struct Response: Codable, Equatable, Sendable {
         case .pruned(let p): try p.encode(to: encoder)
         case .exported(let p): try p.encode(to: encoder)
         case .forwarded(let p): try p.encode(to: encoder)
+        case .blob(let p): try p.encode(to: encoder)
+        case .uploaded(let p): try p.encode(to: encoder)
+        case .downloaded(let p): try p.encode(to: encoder)
         case .error(let p): try p.encode(to: encoder)
         case .event(let p): try p.encode(to: encoder)
         case .unknown: break
@@ -344,6 +379,9 @@ public struct Response: Codable, Equatable, Sendable {
         case "pruned": body = .pruned(try PruneReply(from: decoder))
         case "exported": body = .exported(try ExportReply(from: decoder))
         case "forwarded": body = .forwarded(try ForwardReply(from: decoder))
+        case "blob": body = .blob(try BlobReply(from: decoder))
+        case "uploaded": body = .uploaded(try UploadReply(from: decoder))
+        case "downloaded": body = .downloaded(try DownloadReply(from: decoder))
         case "error": body = .error(try ErrorReply(from: decoder))
         case "event": body = .event(try EventReply(from: decoder))
         default: body = .unknown(header.type)

@@ -39,6 +39,9 @@ diffusiond run-job --state-dir DIR --job ID [options]
 diffusiond compile-shaders [--shader-dir DIR] [--out DIR]
                            precompile every shader to SPIR-V (default DIR/spirv), for machines
                            without glslang (set DIFFUSIOND_GLSLANG=none to use them with one)
+diffusiond dial-stdio [--socket PATH]
+                           relay stdin/stdout to the daemon's socket: what diffctl --host ssh://user@box
+                           runs on the box over ssh (see the README's "Remote use")
   --version, -h/--help
 
 examples:
@@ -51,6 +54,10 @@ let environment = ProcessInfo.processInfo.environment
 if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "run-job" {
     // the batch script of a Slurm job (executor = slurm): run one job of the state directory here
     exit(RunJobCommand.main(Array(CommandLine.arguments.dropFirst(2)), environment: environment))
+}
+if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "dial-stdio" {
+    // what `diffctl --host ssh://user@box` runs on the box: relay stdin/stdout to the local socket
+    exit(DialStdioCommand.main(Array(CommandLine.arguments.dropFirst(2)), environment: environment))
 }
 if CommandLine.arguments.count > 1 && CommandLine.arguments[1] == "compile-shaders" {
     exit(CompileShadersCommand.main(Array(CommandLine.arguments.dropFirst(2))))
