@@ -37,8 +37,9 @@ public struct SHA256: Sendable {
         defer { try? handle.close() }
         var h = SHA256()
         while true {
-            guard let piece = try? handle.read(upToCount: 1 << 20) else { return nil }
-            if piece.isEmpty { break }
+            let piece: Data?
+            do { piece = try handle.read(upToCount: 1 << 20) } catch { return nil }
+            guard let piece, !piece.isEmpty else { break }   // nil or empty: end of file
             h.update(piece)
         }
         return h.finalizeHex()
