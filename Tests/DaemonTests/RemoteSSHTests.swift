@@ -113,4 +113,16 @@ struct RemoteSSHTests {
         #expect(missing.status == 4 && missing.stderr.contains("--dataset"), "\(missing.status) \(missing.stderr)")
         #expect(d.isRunning)
     }
+
+    @Test func hostFromTheEnvironmentWithAnSSHConfigFile() throws {
+        _ = try target()
+        let d = try DaemonProcess().start()
+        defer { d.cleanup() }
+        // DIFFUSIOND_HOST names a Host entry of the config that DIFFUSIOND_SSH passes with -F
+        let env = ["DIFFUSIOND_HOST": "ssh://diffusiond-test", "DIFFUSIOND_SSH": "ssh -F \(LocalSSHD.config)",
+                   "DIFFUSIOND_REMOTE_BIN": try binary("diffusiond")]
+        let info = try diffctl(["--socket", d.socket, "info", "--json"], env: env)
+        #expect(info.status == 0, "\(info.stderr)")
+        #expect(info.stdout.contains(d.stateDir), "the daemon behind ssh answered: \(info.stdout)")
+    }
 }
