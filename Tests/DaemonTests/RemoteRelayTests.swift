@@ -165,4 +165,15 @@ import Glibc
         #expect(r.status == 3, "\(r.stderr)")
         #expect(r.stderr.contains("dial-stdio") && r.stderr.contains("no daemon reached through ssh://box"), "\(r.stderr)")
     }
+
+    @Test func unixHostIsTheLocalSocket() throws {
+        let d = try DaemonProcess().start()
+        defer { d.cleanup() }
+        let r = try diffctl(["--host", "unix://" + d.socket, "info", "--json"], env: [:])
+        #expect(r.status == 0 && r.stdout.contains(d.stateDir), "\(r.stderr)")
+        let viaEnv = try diffctl(["jobs"], env: ["DIFFUSIOND_HOST": "unix://" + d.socket])
+        #expect(viaEnv.status == 0, "\(viaEnv.stderr)")
+        let none = try diffctl(["--host", "unix://" + d.dir + "/nothing.sock", "info"], env: [:])
+        #expect(none.status == 3, "\(none.stderr)")
+    }
 }
