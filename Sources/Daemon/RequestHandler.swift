@@ -78,8 +78,16 @@ final class RequestHandler: @unchecked Sendable {
             files = []
             let passed = try PassedFiles(names: s.files ?? [], fds: fds)
             defer { passed.close() }   // inputs are copied by now; an accepted job has taken `out`
-            try SubmitChecks.check(s.spec, peer: conn.peer, stateDir: manager.store.root, passed: passed)
-            let entry = try manager.submit(specValue: s.spec, owner: conn.peer.uid, files: passed)
+            // a dry run writes nothing: its `out` is only named (the client did not create it)
+            let spec = s.dryRun == true ? s.spec.removingKeys(["out", "force"]) : s.spec
+            try SubmitChecks.check(spec, peer: conn.peer, stateDir: manager.store.root, passed: passed)
+            let result = try manager.submit(specValue: spec, owner: conn.peer.uid, files: passed, dryRun: s.dryRun == true)
+            guard case .queued(let entry) = result else {
+                if case .resolved(let r) = result {
+                    conn.send(Response(id: id, .resolved(ResolvedReply(kind: s.spec["kind"]?.stringValue ?? "?", spec: r.merging(s.spec, keys: ["out", "force"]), given: s.spec))))
+                }
+                return
+            }
             conn.send(Response(id: id, .submitted(JobReply(job: entry.snapshot()))))
             if s.follow == true { try manager.follow(entry.info.id, conn: conn, requestID: nil) }
             manager.pump()

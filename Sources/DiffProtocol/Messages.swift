@@ -26,7 +26,11 @@ public struct SubmitRequest: Codable, Equatable, Sendable {
     /// order of the descriptors: "dataset", "conditionFile", "samples" (opened for reading by the
     /// client) or "out" (opened for writing); the daemon reads and writes those, never the paths
     public var files: [String]?
-    public init(spec: JSONValue, follow: Bool? = nil, files: [String]? = nil) { self.spec = spec; self.follow = follow; self.files = files }
+    /// resolve and check the spec, reply `resolved` with every default filled, queue nothing
+    public var dryRun: Bool?
+    public init(spec: JSONValue, follow: Bool? = nil, files: [String]? = nil, dryRun: Bool? = nil) {
+        self.spec = spec; self.follow = follow; self.files = files; self.dryRun = dryRun
+    }
 }
 
 public struct JobRequest: Codable, Equatable, Sendable {
@@ -263,6 +267,7 @@ public enum ResponseBody: Equatable, Sendable {
     case pruned(PruneReply)
     case exported(ExportReply)
     case forwarded(ForwardReply)
+    case resolved(ResolvedReply)
     case error(ErrorReply)
     case event(EventReply)
     /// a type this client does not know (a newer daemon): ignore it
@@ -285,6 +290,7 @@ public enum ResponseBody: Equatable, Sendable {
         case .pruned: return "pruned"
         case .exported: return "exported"
         case .forwarded: return "forwarded"
+        case .resolved: return "resolved"
         case .error: return "error"
         case .event: return "event"
         case .unknown(let t): return t
@@ -319,6 +325,7 @@ public struct Response: Codable, Equatable, Sendable {
         case .pruned(let p): try p.encode(to: encoder)
         case .exported(let p): try p.encode(to: encoder)
         case .forwarded(let p): try p.encode(to: encoder)
+        case .resolved(let p): try p.encode(to: encoder)
         case .error(let p): try p.encode(to: encoder)
         case .event(let p): try p.encode(to: encoder)
         case .unknown: break
@@ -344,6 +351,7 @@ public struct Response: Codable, Equatable, Sendable {
         case "pruned": body = .pruned(try PruneReply(from: decoder))
         case "exported": body = .exported(try ExportReply(from: decoder))
         case "forwarded": body = .forwarded(try ForwardReply(from: decoder))
+        case "resolved": body = .resolved(try ResolvedReply(from: decoder))
         case "error": body = .error(try ErrorReply(from: decoder))
         case "event": body = .event(try EventReply(from: decoder))
         default: body = .unknown(header.type)
