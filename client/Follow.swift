@@ -179,12 +179,12 @@ private func printOutcome(_ conn: ClientConnection, event: JobEventMessage, jobI
     if let o = event.outputs, !o.isEmpty {
         print(table(["output", "path"], o.keys.sorted().map { [$0, o[$0]!] }))
     }
-    if event.state == .succeeded, let preview = fetchPreview(conn, jobID: jobID) { print(forTerminal(preview)) }
+    if event.state == .succeeded, let preview = fetchPreview(conn, jobID: jobID) { print(fittedKeepingColor(forTerminal(preview))) }
 }
 
 func fetchPreview(_ conn: ClientConnection, jobID: String) -> String? {
-    let w = min(terminalWidth() - 2, 100)
-    guard case .job(let s)? = try? conn.call(.show(ShowRequest(job: jobID, previewWidth: max(20, w), previewHeight: 14)), timeout: 30) else { return nil }
+    guard case .job(let s)? = try? conn.call(.show(ShowRequest(job: jobID, previewWidth: previewRequestWidth(), previewHeight: 14)),
+                                             timeout: 30) else { return nil }
     return s.preview
 }
 

@@ -77,12 +77,21 @@ func logsCommand(_ argv: [String]) throws -> ExitCode {
         throw fail(.protocolError, "unexpected reply to show")
     }
     var seen = Set<String>()
+    var ended = false   // one final state line, whether from the history, the record or the stream
     func emit(_ e: JobEventMessage) {
         let key = "\(e.time ?? 0)|\(e.kind)|\(e.message ?? "")|\(e.state?.rawValue ?? "")"
         guard logKinds.contains(e.kind), seen.insert(key).inserted else { return }
+        if e.kind == "state", e.state?.isTerminal == true { if ended { return }; ended = true }
         if args.json { printJSON(e) } else if let l = logLine(e) { print(l) }
     }
-    for e in s.events ?? [] { emit(e) }
+    let history = s.events ?? []
+    for e in history { emit(e) }
+    // the history may end before the outcome: the job's own record says how it ended
+    if s.job.state.isTerminal, !history.contains(where: { $0.kind == "state" && $0.state?.isTerminal == true }) {
+        var end = JobEventMessage(job: s.job.id, kind: "state", time: s.job.finishedAt)
+        end.state = s.job.state; end.error = s.job.error
+        emit(end)
+    }
     guard follow, let job else { return .ok }
     if job.state.isTerminal { return outcomeCode(job.state) }
     var pending = early

@@ -87,12 +87,13 @@ func sparkline(_ values: [Double], width: Int) -> String {
 /// An aligned text table; numeric-looking columns are right-aligned. It fits `limit` columns
 /// (default: the output width less `indent`): the widest columns are truncated, rows never wrap.
 func table(_ header: [String], _ rows: [[String]], indent: Int = 0, limit: Int? = outputWidth) -> String {
-    let cols = header.count
     var width = header.map(\.count)
-    for r in rows { for c in 0..<min(cols, r.count) { width[c] = max(width[c], r[c].count) } }
-    width = fittedWidths(width, limit: limit.map { $0 - indent })
-    let header = header.enumerated().map { truncatedCell($0.element, width[$0.offset]) }
-    let rows = rows.map { r in r.enumerated().map { $0.offset < cols ? truncatedCell($0.element, width[$0.offset]) : $0.element } }
+    for r in rows { for c in 0..<min(header.count, r.count) { width[c] = max(width[c], r[c].count) } }
+    // columns that cannot fit even when cut are left out (the rightmost first)
+    let cols = fittingColumnCount(width, limit: limit.map { $0 - indent })
+    width = fittedWidths(Array(width.prefix(cols)), limit: limit.map { $0 - indent })
+    let header = header.prefix(cols).enumerated().map { truncatedCell($0.element, width[$0.offset]) }
+    let rows = rows.map { r in r.prefix(cols).enumerated().map { truncatedCell($0.element, width[$0.offset]) } }
     let numeric = (0..<cols).map { c in !rows.isEmpty && rows.allSatisfy { r in c < r.count && (Double(r[c].replacingOccurrences(of: "%", with: "")) != nil || r[c] == "-") } }
     func line(_ cells: [String]) -> String {
         (0..<cols).map { c in

@@ -24,7 +24,7 @@ func showCommand(_ argv: [String]) throws -> ExitCode {
         events = n
     }
     let conn = try openSession(args)
-    let width = args.json ? 72 : max(20, min((outputWidth ?? terminalWidth()) - 2, 100))
+    let width = args.json ? 72 : previewRequestWidth()
     let wantPreview = !args.flags.contains("no-preview")
     guard case .job(let s) = try call(conn, .show(ShowRequest(job: args.positionals[0], previewWidth: wantPreview ? width : nil,
                                                               previewHeight: 16, events: events))) else {
@@ -82,7 +82,7 @@ func showCommand(_ argv: [String]) throws -> ExitCode {
         }, indent: 2)))
         print("")
     }
-    if let p = s.preview { print(forTerminal(p)) }
+    if let p = s.preview { print(fittedKeepingColor(forTerminal(p))) }
     return .ok
 }
 

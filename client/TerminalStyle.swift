@@ -32,7 +32,20 @@ func fitted(_ text: String, width: Int? = outputWidth) -> String {
 func truncatedCell(_ cell: String, _ width: Int) -> String {
     guard cell.count > width, width >= 1 else { return cell }
     if width == 1 { return "…" }
-    return cell.contains("/") ? "…" + String(cell.suffix(width - 1)) : String(cell.prefix(width - 1)) + "…"
+    let isPath = cell.contains("/") && cell.contains(where: \.isLetter)   // not "300/300"
+    return isPath ? "…" + String(cell.suffix(width - 1)) : String(cell.prefix(width - 1)) + "…"
+}
+
+/// How many leading columns fit `limit` at all (each at least `floor` wide or its own width):
+/// the columns after them are left out rather than cut to nothing.
+func fittingColumnCount(_ widths: [Int], limit: Int?, gap: Int = 2, floor: Int = 6) -> Int {
+    guard let limit else { return widths.count }
+    var used = 0
+    for (i, w) in widths.enumerated() {
+        used += min(w, floor) + (i > 0 ? gap : 0)
+        if used > limit { return max(1, i) }
+    }
+    return widths.count
 }
 
 /// Column widths that fit `limit` (columns separated by `gap` spaces): the widest columns give
@@ -46,4 +59,27 @@ func fittedWidths(_ widths: [Int], limit: Int?, gap: Int = 2, floor: Int = 6) ->
         w[i] -= 1
     }
     return w
+}
+
+/// The width to ask the daemon's previews for: its plots add axis labels (about 7 columns) to the
+/// width they are given.
+func previewRequestWidth() -> Int { max(20, min((outputWidth ?? terminalWidth()) - 10, 100)) }
+
+/// Like `fitted`, for text that may hold ANSI colour sequences: only visible characters count,
+/// and a cut line ends with a colour reset.
+func fittedKeepingColor(_ text: String, width: Int? = outputWidth) -> String {
+    guard let width, width > 1 else { return text }
+    let ansi = "\u{1B}\\[[0-9;]*[A-Za-z]"
+    return text.split(separator: "\n", omittingEmptySubsequences: false).map { line -> String in
+        let line = String(line)
+        guard line.replacingOccurrences(of: ansi, with: "", options: .regularExpression).count > width else { return line }
+        var out = "", visible = 0, inEscape = false
+        for ch in line {
+            if inEscape { out.append(ch); if ch.isLetter { inEscape = false }; continue }
+            if ch == "\u{1B}" { inEscape = true; out.append(ch); continue }
+            if visible == width - 1 { break }
+            out.append(ch); visible += 1
+        }
+        return out + "…" + (line.contains("\u{1B}") ? "\u{1B}[0m" : "")
+    }.joined(separator: "\n")
 }

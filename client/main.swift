@@ -28,18 +28,21 @@ let commands: [(name: String, run: ([String]) throws -> ExitCode, summary: Strin
 ]
 
 let mainHelp = """
-usage: diffctl [--socket PATH] [--json] [--no-color] COMMAND [options]        (or DIFFUSIOND_SOCKET=PATH)
+usage: diffctl [--socket PATH] [--json] [--no-color] [--version] COMMAND [opts]
+       (or DIFFUSIOND_SOCKET=PATH; NO_COLOR=1 as --no-color)
 
 Talks to a running diffusiond. Commands:
-\(commands.map { "  " + $0.name.padding(toLength: 11, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
+\(commands.map { "  " + $0.name.padding(toLength: 11, withPad: " ", startingAt: 0) + fitted($0.summary, width: 67) }.joined(separator: "\n"))
 
-Every command has --help with examples. Exit status: 0 ok, 1 job failed, 2 usage, 3 no daemon,
-4 request refused, 5 job cancelled, 6 protocol error, 130 detached from follow.
+Every command has --help with examples. Exit status: 0 ok, 1 job failed,
+2 usage, 3 no daemon, 4 request refused, 5 job cancelled, 6 protocol error,
+130 detached from follow.
 
 examples:
   diffusiond &
   diffctl train --dataset ring8 --steps 3000 --name ring --follow
-  diffctl sample --model ring --sampler ddim --steps 50 -n 2000 --out ring.csv --follow
+  diffctl sample --model ring --sampler ddim --steps 50 -n 2000 --out ring.csv \\
+      --follow
   diffctl jobs
   diffctl show j2
 """

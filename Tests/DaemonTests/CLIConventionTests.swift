@@ -17,9 +17,14 @@ private func tinyTrain(_ name: String, steps: Int = 200) -> [String] {
     ["train", "--dataset", "ring8", "--steps", "\(steps)", "--batch-size", "64", "--width", "32", "--name", name, "--seed", "1"]
 }
 
+/// Text without its ANSI sequences (colours take no columns).
+private func visible(_ s: String) -> String {
+    s.replacingOccurrences(of: "\u{1B}\\[[0-9;]*[A-Za-z]", with: "", options: .regularExpression)
+}
+
 /// The lines as they stay on screen: each line's text after its last carriage return.
 private func screenLines(_ s: String) -> [String] {
-    s.replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map { line in
+    visible(s).replacingOccurrences(of: "\r\n", with: "\n").split(separator: "\n", omittingEmptySubsequences: false).map { line in
         String(line.split(separator: "\r", omittingEmptySubsequences: false).last ?? "")
     }
 }
@@ -106,7 +111,8 @@ private func screenLines(_ s: String) -> [String] {
         let screen = screenLines(live.stdout)
         let barLines = screen.filter { $0.contains("300/300") }
         #expect(barLines.count == 1, "the final bar shows once: \(screen)")
-        for l in live.stdout.replacingOccurrences(of: "\r\n", with: "\n").split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
+        // (Swift takes "\r\n" for one character: make it "\n" before splitting at either)
+        for l in visible(live.stdout).replacingOccurrences(of: "\r\n", with: "\n").split(whereSeparator: { $0 == "\n" || $0 == "\r" }) {
             #expect(l.count <= 80, "live line over 80 columns: '\(l)'")
         }
         let id = try #require(try diffctl(["jobs", "-q"], socket: d.socket).stdout.split(separator: "\n").first.map(String.init))
@@ -143,12 +149,17 @@ private func screenLines(_ s: String) -> [String] {
         // defaults in --help come from the table the daemon's resolution is tested against
         let help = try diffctl(["train", "--help"], socket: nil, env: ["COLUMNS": "200"])
         for (flag, key) in [("--steps", "steps"), ("--lr", "lr"), ("--width", "width"), ("--ema-decay", "emaDecay")] {
-            let line = help.stdout.split(separator: "\n").first { $0.hasPrefix("  \(flag) ") }
+            // the option's entry: its line and the wrapped lines after it, up to the next option
+            let start = try #require(help.stdout.range(of: "\n  \(flag) "), "\(flag) in train --help")
+            let rest = help.stdout[start.upperBound...]
+            let entry = rest[..<(rest.range(of: "\n  -")?.lowerBound ?? rest.endIndex)]
+                .split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
             let value = try #require(SpecDefaults.train[key]).displayText
-            #expect(line?.contains("(default: \(value))") == true, "\(flag) shows its default \(value): \(String(describing: line))")
+            #expect(entry.contains("(default: \(value))"), "\(flag) shows its default \(value): \(entry)")
         }
         let sample = try diffctl(["sample", "--help"], socket: nil)
-        #expect(sample.stdout.contains("(default: \(SpecDefaults.sample["count"]!.displayText))"))
+        #expect(sample.stdout.split(whereSeparator: { $0 == " " || $0 == "\n" }).joined(separator: " ")
+            .contains("(default: \(SpecDefaults.sample["count"]!.displayText))"))
 
         // completion: a bash script bash accepts, naming the commands and their options
         let bash = try diffctl(["completion", "bash"], socket: nil)

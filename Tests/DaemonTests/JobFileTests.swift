@@ -33,7 +33,7 @@ import Testing
         #expect(resolved["steps"] == .int(120), "the flag overrides the file")
         #expect(resolved["batchSize"] == .int(64) && resolved["name"] == .string("fromfile"), "the file's keys are kept")
         for key in ["lr", "emaDecay", "timesteps", "depth", "objective", "schedule", "clipNorm"] {
-            #expect(resolved[key] != nil && resolved[key] == SpecDefaults.train[key], "dry run fills \(key) with its default")
+            #expect(sameValue(resolved[key], SpecDefaults.train[key]), "dry run fills \(key) with its default: \(String(describing: resolved[key]))")
         }
         #expect(resolved["checkpointEvery"] != nil && resolved["backend"] != nil, "the daemon's own defaults are filled too")
         #expect(dry.stderr.contains("nothing queued"))
@@ -45,7 +45,7 @@ import Testing
         let id = try #require(try JSONDecoder().decode(JSONValue.self, from: Data(sub.stdout.split(separator: "\n")[0].utf8))["id"]?.stringValue)
         let info = try jobInfo(d, id)
         #expect(info.spec?["steps"] == .int(120) && info.spec?["batchSize"] == .int(64) && info.spec?["width"] == .int(32))
-        #expect(info.resolvedSpec?["lr"] == SpecDefaults.train["lr"], "the job records its resolved spec")
+        #expect(sameValue(info.resolvedSpec?["lr"], SpecDefaults.train["lr"]), "the job records its resolved spec")
 
         // show prints the resolved configuration, defaults marked
         let show = try diffctl(["show", id, "--no-preview"], socket: d.socket, env: ["COLUMNS": "200"])
@@ -79,7 +79,7 @@ import Testing
         // a model that does not exist is refused by a dry run, as by a submit
         let r = try diffctl(["sample", "--model", "nosuchmodel", "--dry-run"], socket: d.socket)
         #expect(r.status == 4, "\(r.stdout)\n\(r.stderr)")
-        let lr = try diffctl(["train", "--dataset", "ring8", "--lr", "5", "--dry-run"], socket: d.socket)
+        let lr = try diffctl(["train", "--dataset", "ring8", "--name", "x", "--lr", "5", "--dry-run"], socket: d.socket)
         #expect(lr.status == 4 && lr.stderr.contains("lr"), "\(lr.stderr)")
         #expect(try jobIDs(d).isEmpty)
     }
@@ -91,8 +91,8 @@ import Testing
             return try JSONDecoder().decode(JSONValue.self, from: spec.withDefaults().encoded())
         }
         let cases: [(String, [String: JSONValue], [String: JSONValue])] = [
-            ("train", ["kind": .string("train"), "dataset": .string("ring8")], SpecDefaults.train),
-            ("gmm", ["kind": .string("gmm"), "dataset": .string("ring8")], SpecDefaults.gmm),
+            ("train", ["kind": .string("train"), "dataset": .string("ring8"), "name": .string("m")], SpecDefaults.train),
+            ("gmm", ["kind": .string("gmm"), "dataset": .string("ring8"), "name": .string("m")], SpecDefaults.gmm),
             ("sample", ["kind": .string("sample"), "model": .string("m")], SpecDefaults.sample),
             ("sweep", ["kind": .string("sweep"), "model": .string("m")], SpecDefaults.sweep),
             ("eval", ["kind": .string("eval"), "model": .string("m"), "task": .string("policy_maze")], SpecDefaults.policyEval),
@@ -101,9 +101,7 @@ import Testing
             let r = try resolved(spec)
             for (key, value) in table {
                 let got = r[key]
-                // numbers compare by value (an int default may come back as a double)
-                let same = got == value || (got?.doubleValue != nil && got?.doubleValue == value.doubleValue)
-                #expect(same, "\(kind): default of \(key) is \(value) in SpecDefaults, the resolution fills \(String(describing: got))")
+                #expect(sameValue(got, value), "\(kind): default of \(key) is \(value) in SpecDefaults, the resolution fills \(String(describing: got))")
             }
         }
         // the per-sampler steps
@@ -112,4 +110,12 @@ import Testing
             #expect(r["steps"]?.doubleValue == Double(steps), "\(sampler): \(String(describing: r["steps"]))")
         }
     }
+}
+
+/// Equal JSON values, numbers by value (1 and 1.0 are the same default).
+func sameValue(_ a: JSONValue?, _ b: JSONValue?) -> Bool {
+    guard let a, let b else { return false }
+    if let x = a.doubleValue, let y = b.doubleValue { return x == y }
+    if case .array(let xs) = a, case .array(let ys) = b { return xs.count == ys.count && zip(xs, ys).allSatisfy { sameValue($0, $1) } }
+    return a == b
 }
