@@ -41,6 +41,9 @@ struct ParsedArguments {
     var sshOptions: [String] = []
     var json = false
     var help = false
+    /// with `-f FILE`: the file, and the spec keys whose values came from it (JobFile)
+    var fileName: String?
+    var fileKeys: Set<String> = []
 }
 
 /// Options every subcommand accepts.
@@ -49,6 +52,7 @@ let globalOptions: [OptionSpec] = [
     OptionSpec(["--host"], "host", .setting, "URL", "daemon to use: ssh://[user@]box[:port] or unix:///path (default: $DIFFUSIOND_HOST, else the local socket)"),
     OptionSpec(["--ssh-option"], "sshOption", .setting, "OPT", "with --host ssh://: pass -o OPT to ssh (repeatable; $DIFFUSIOND_SSH sets the ssh command)"),
     OptionSpec(["--json"], "json", .flag, "", "machine-readable output: JSON objects, one per line"),
+    OptionSpec(["--no-color"], "no-color", .flag, "", "no colour (as NO_COLOR=1 does)"),
     OptionSpec(["-h", "--help"], "help", .flag, "", "show this help"),
 ]
 
@@ -77,6 +81,7 @@ func parseArguments(_ args: [String], options: [OptionSpec], settingFlags: Set<S
         switch opt.key {
         case "help": out.help = true; continue
         case "json": out.json = true; continue
+        case "no-color": noColorFlag = true; continue
         default: break
         }
         if opt.kind == .flag {
@@ -150,18 +155,33 @@ func datasetValue(_ v: JSONValue?) -> JSONValue? {
 
 /// Help text for a subcommand.
 func helpText(usage: String, summary: String, options: [OptionSpec], examples: [String]) -> String {
-    var lines = ["usage: \(usage)", "", summary, "", "options:"]
+    // help text fits 80 columns: prose is wrapped (HelpDefaults), not cut
+    var lines = wrapped("usage: \(usage)", width: 80) + [""] + wrapped(summary, width: 80) + ["", "options:"]
     let rows = (options + globalOptions).map { o -> (String, String) in
         (o.names.joined(separator: ", ") + (o.metavar.isEmpty ? "" : " " + o.metavar), o.help)
     }
     let width = min(rows.map { $0.0.count }.max() ?? 0, 34)
+    let pad = String(repeating: " ", count: width + 4)
     for (l, r) in rows {
-        lines.append(l.count > width ? "  \(l)\n  \(String(repeating: " ", count: width))  \(r)" : "  \(l.padding(toLength: width, withPad: " ", startingAt: 0))  \(r)")
+        let help = wrapped(r, width: 76 - width)
+        let first = l.count > width ? "  \(l)\n" + pad + help[0] : "  \(l.padding(toLength: width, withPad: " ", startingAt: 0))  \(help[0])"
+        lines.append(([first] + help.dropFirst().map { pad + $0 }).joined(separator: "\n"))
     }
     if !examples.isEmpty {
         lines.append("")
         lines.append("examples:")
-        lines += examples.map { "  " + $0 }
+        // a long example continues on the next line with a shell backslash (still pastes as one command)
+        // (a trailing comment that does not fit goes on its own line after the command)
+        for e in examples {
+            var command = e, comment: String?
+            if e.count > 78, let hash = e.range(of: " # ") ?? e.range(of: "  #") {
+                command = String(e[..<hash.lowerBound]); comment = e[hash.upperBound...].trimmingCharacters(in: .whitespaces)
+                if !comment!.hasPrefix("#") { comment = "# " + comment! }
+            }
+            lines.append(wrapped(command, width: 74).enumerated().map { $0.offset == 0 ? "  " + $0.element : "      " + $0.element }
+                .joined(separator: " \\\n"))
+            if let comment { lines.append("      " + comment) }
+        }
     }
     return lines.joined(separator: "\n")
 }

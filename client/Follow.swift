@@ -40,6 +40,7 @@ final class ProgressView {
     var losses: [Double]
     var lastDraw = Date.distantPast
     var drawn = false
+    var drawnWidth = 0
 
     init(job: JobInfo, losses: [Double]) {
         self.job = job.id; kind = job.kind; step = job.step ?? 0; total = job.total; loss = job.loss
@@ -83,25 +84,39 @@ final class ProgressView {
         let w = terminalWidth()
         var l = line(width: w)
         if l.count > w - 1 { l = String(l.prefix(w - 1)) }
-        FileHandle.standardOutput.write(Data(("\r\u{1B}[K" + l).utf8))
+        // spaces, not an erase sequence, clear what a longer line left (no escape bytes at all)
+        let pad = String(repeating: " ", count: max(0, drawnWidth - l.count))
+        FileHandle.standardOutput.write(Data(("\r" + l + pad).utf8))
+        drawnWidth = l.count
         drawn = true
     }
 
-    func endLine() { if drawn { print(""); drawn = false } }
+    /// Leave the bar where it is and go to a new line (the job's final bar).
+    func endLine() { if drawn { print(""); drawn = false; drawnWidth = 0 } }
+
+    /// Take the bar off its line so a message can take it; the next draw puts the bar below.
+    /// (Ending the line instead left a copy of the bar above every message — and twice at the end.)
+    func clear() {
+        guard drawn else { return }
+        FileHandle.standardOutput.write(Data(("\r" + String(repeating: " ", count: drawnWidth) + "\r").utf8))
+        drawn = false; drawnWidth = 0
+    }
 }
 
 /// Stream until the job reaches a terminal state; returns the exit code of its outcome.
-func streamEvents(_ conn: ClientConnection, job: JobInfo, recentLosses: [Double], json: Bool, pending: [JobEventMessage]) throws -> ExitCode {
-    let live = stdoutIsTerminal && !json
+/// `quiet`: print nothing, only wait for the outcome.
+func streamEvents(_ conn: ClientConnection, job: JobInfo, recentLosses: [Double], json: Bool, pending: [JobEventMessage],
+                  quiet: Bool = false) throws -> ExitCode {
+    let live = stdoutIsTerminal && !json && !quiet
     let view = ProgressView(job: job, losses: recentLosses)
     let jobID = job.id
     let sigint = installDetachHandler(jobID: jobID, live: live)
     defer { sigint.cancel() }
 
     if live {
-        if let b = job.backend { print("\(jobID): \(b)") }
+        if let b = job.backend { print(fitted("\(jobID): \(b)")) }
         if !job.state.isTerminal { view.draw(force: true) }
-    } else {
+    } else if !quiet {
         // a late joiner (or a script) first sees the state now
         var now = JobEventMessage(job: jobID, kind: "state", time: Date().timeIntervalSince1970)
         now.state = job.state; now.step = job.step; now.total = job.total; now.loss = job.loss
@@ -124,15 +139,13 @@ func streamEvents(_ conn: ClientConnection, job: JobInfo, recentLosses: [Double]
             }
         }
         guard event.job == jobID else { continue }
-        if !live { printJSON(event) }
+        if !live && !quiet { printJSON(event) }
         switch event.kind {
         case "progress", "checkpoint":
             view.update(event)
             if live { view.draw() }
-        case "started":
-            if live, let m = event.message { view.endLine(); print("\(jobID): \(m)"); view.draw(force: true) }
-        case "log":
-            if live, let m = event.message { view.endLine(); print("\(jobID): \(m)"); view.draw(force: true) }
+        case "started", "log":
+            if live, let m = event.message { view.clear(); print(fitted("\(jobID): \(m)")); view.draw(force: true) }
         case "state":
             guard let state = event.state else { continue }
             if !state.isTerminal {
@@ -159,19 +172,19 @@ func streamEvents(_ conn: ClientConnection, job: JobInfo, recentLosses: [Double]
 
 private func printOutcome(_ conn: ClientConnection, event: JobEventMessage, jobID: String) {
     let state = event.state?.rawValue ?? "?"
-    print("\(jobID) \(state)" + (event.error.map { ": \($0)" } ?? ""))
+    print(fitted("\(jobID) \(state)" + (event.error.map { ": \($0)" } ?? "")))
     if let m = event.metrics, !m.isEmpty {
         print(table(["metric", "value"], m.keys.sorted().map { [$0, formatNumber(m[$0]!)] }))
     }
     if let o = event.outputs, !o.isEmpty {
         print(table(["output", "path"], o.keys.sorted().map { [$0, o[$0]!] }))
     }
-    if event.state == .succeeded, let preview = fetchPreview(conn, jobID: jobID) { print(preview) }
+    if event.state == .succeeded, let preview = fetchPreview(conn, jobID: jobID) { print(fittedKeepingColor(forTerminal(preview))) }
 }
 
 func fetchPreview(_ conn: ClientConnection, jobID: String) -> String? {
-    let w = min(terminalWidth() - 2, 100)
-    guard case .job(let s)? = try? conn.call(.show(ShowRequest(job: jobID, previewWidth: max(20, w), previewHeight: 14)), timeout: 30) else { return nil }
+    guard case .job(let s)? = try? conn.call(.show(ShowRequest(job: jobID, previewWidth: previewRequestWidth(), previewHeight: 14)),
+                                             timeout: 30) else { return nil }
     return s.preview
 }
 

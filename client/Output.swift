@@ -47,10 +47,11 @@ func printPrettyJSON<T: Encodable>(_ value: T) {
 
 var stdoutIsTerminal: Bool { isatty(STDOUT_FILENO) == 1 }
 
+/// COLUMNS when set (as `COLUMNS=80 diffctl ...` asks), else the terminal's width, else 80.
 func terminalWidth() -> Int {
+    if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), c > 0 { return c }
     var ws = winsize()
     if ioctl(STDOUT_FILENO, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 0 { return Int(ws.ws_col) }
-    if let c = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), c > 0 { return c }
     return 80
 }
 
@@ -83,11 +84,16 @@ func sparkline(_ values: [Double], width: Int) -> String {
     return String(v.map { x in hi > lo ? bars[min(7, Int((x - lo) / (hi - lo) * 7.999))] : bars[3] })
 }
 
-/// An aligned text table; numeric-looking columns are right-aligned.
-func table(_ header: [String], _ rows: [[String]]) -> String {
-    let cols = header.count
+/// An aligned text table; numeric-looking columns are right-aligned. It fits `limit` columns
+/// (default: the output width less `indent`): the widest columns are truncated, rows never wrap.
+func table(_ header: [String], _ rows: [[String]], indent: Int = 0, limit: Int? = outputWidth) -> String {
     var width = header.map(\.count)
-    for r in rows { for c in 0..<min(cols, r.count) { width[c] = max(width[c], r[c].count) } }
+    for r in rows { for c in 0..<min(header.count, r.count) { width[c] = max(width[c], r[c].count) } }
+    // columns that cannot fit even when cut are left out (the rightmost first)
+    let cols = fittingColumnCount(width, limit: limit.map { $0 - indent })
+    width = fittedWidths(Array(width.prefix(cols)), limit: limit.map { $0 - indent })
+    let header = header.prefix(cols).enumerated().map { truncatedCell($0.element, width[$0.offset]) }
+    let rows = rows.map { r in r.prefix(cols).enumerated().map { truncatedCell($0.element, width[$0.offset]) } }
     let numeric = (0..<cols).map { c in !rows.isEmpty && rows.allSatisfy { r in c < r.count && (Double(r[c].replacingOccurrences(of: "%", with: "")) != nil || r[c] == "-") } }
     func line(_ cells: [String]) -> String {
         (0..<cols).map { c in
@@ -99,13 +105,15 @@ func table(_ header: [String], _ rows: [[String]]) -> String {
     return ([line(header)] + rows.map(line)).joined(separator: "\n")
 }
 
-/// Two aligned columns without a header ("key  value" lines).
-func keyValueTable(_ rows: [[String]]) -> String {
+/// Two aligned columns without a header ("key  value" lines), values cut to fit the output width.
+func keyValueTable(_ rows: [[String]], indent: Int = 0) -> String {
     let w = rows.map { $0[0].count }.max() ?? 0
-    return rows.map { $0[0].padding(toLength: w, withPad: " ", startingAt: 0) + "  " + $0[1] }.joined(separator: "\n")
+    let valueWidth = outputWidth.map { max(8, $0 - indent - w - 2) } ?? Int.max
+    return rows.map { $0[0].padding(toLength: w, withPad: " ", startingAt: 0) + "  " + truncatedCell($0[1], valueWidth) }.joined(separator: "\n")
 }
 
 /// Text from the daemon (previews) as this terminal should see it: ANSI colours only on a terminal.
+/// (none with NO_COLOR or --no-color, TerminalStyle).
 func forTerminal(_ text: String) -> String {
-    stdoutIsTerminal ? text : text.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+    useColor ? text : text.replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
 }

@@ -6,9 +6,9 @@
 import DiffProtocol
 import Foundation
 
-func submitRemote(_ conn: ClientConnection, spec: [String: JSONValue], args: ParsedArguments, follow: Bool) throws -> ExitCode {
+func submitRemote(_ conn: ClientConnection, spec: [String: JSONValue], args: ParsedArguments, follow: Bool, dryRun: Bool = false) throws -> ExitCode {
     var out: String?
-    if let o = spec["out"]?.stringValue, !o.isEmpty {
+    if !dryRun, let o = spec["out"]?.stringValue, !o.isEmpty {
         let ext = (o as NSString).pathExtension.lowercased()
         guard ext == "csv" || ext == "npy" else { throw fail(.rejected, "invalid parameter '--out': '\(o)' must end in .csv or .npy") }
         if FileManager.default.fileExists(atPath: o), spec["force"]?.boolValue != true {
@@ -21,20 +21,22 @@ func submitRemote(_ conn: ClientConnection, spec: [String: JSONValue], args: Par
         }
         out = o
     }
-    let uploaded = try uploadSpecFiles(conn, spec, quiet: false)
+    let uploaded = try uploadSpecFiles(conn, spec, quiet: args.flags.contains("quiet"))
     let request = SubmitRequest(spec: .object(spec), follow: follow, uploads: uploaded.uploads.isEmpty ? nil : uploaded.uploads,
-                                keepOut: out == nil ? nil : true)
+                                keepOut: out == nil ? nil : true, dryRun: dryRun ? true : nil)
     let id = try conn.send(.submit(request))
     var early: [JobEventMessage] = []
     let reply: ResponseBody
     do { reply = try conn.response(to: id, timeout: 120) { early.append($0) } } catch {
         throw fail(.noDaemon, "the daemon went away: \(error)")
     }
+    if case .resolved(let r) = reply { return printDryRun(r, json: args.json) }
     guard case .submitted(let s) = reply else {
         if case .error(let e) = reply { throw fail(.rejected, e.error.message) }
         throw unexpected(reply)
     }
     let job = s.job
+    if args.flags.contains("quiet") && !follow { print(job.id); return .ok }
     if args.json || (follow && !stdoutIsTerminal) {
         printJSON(job)
     } else {

@@ -22,14 +22,18 @@ let sampleOptions: [OptionSpec] = [
 let sampleHelp = helpText(
     usage: "diffctl sample --model MODEL --sampler ddpm|ddim|... --steps N -n COUNT --out FILE.csv|FILE.npy [--force] [--eta E] [--guidance W] [--class K] [--seed S] [--follow] [--json]",
     summary: "Sample a trained model.",
-    options: sampleOptions,
+    options: showingDefaults(sampleOptions, SpecDefaults.sample, notes: [
+        "steps": sampleStepsNote,
+        "spacing": SpecDefaults.sampleSpacing.keys.sorted().map { "\(SpecDefaults.sampleSpacing[$0]!) for \($0)" }.joined(separator: ", ") + ", else trailing",
+    ]),
     examples: ["diffctl sample --model ring --sampler ddim --steps 50 -n 2000 --out ring.csv --follow",
                "diffctl sample --model ring --sampler ddpm --steps 1000 -n 5000 --out ring.npy --seed 7",
                "diffctl sample --model cond --sampler ddim --steps 50 -n 1000 --class 2 --guidance 3 --out c2.csv"])
 
 func sampleCommand(_ argv: [String]) throws -> ExitCode {
-    let args = try parseArguments(argv, options: sampleOptions, settingFlags: ["follow"])
+    var args = try parseArguments(argv, options: sampleOptions, settingFlags: submitSettingFlags)
     if args.help { print(sampleHelp); return .ok }
+    try checkFileKind(try applyJobFile(&args), command: "sample", allowed: ["sample"])
     guard args.positionals.isEmpty else { throw UsageError(description: "unexpected argument '\(args.positionals[0])' (see diffctl sample --help)") }
     guard args.spec["model"] != nil else { throw UsageError(description: "sample needs --model MODEL (see diffctl models)") }
     return try submitJob(kind: "sample", args: args, argv: argv)

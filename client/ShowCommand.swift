@@ -24,7 +24,7 @@ func showCommand(_ argv: [String]) throws -> ExitCode {
         events = n
     }
     let conn = try openSession(args)
-    let width = args.json ? 72 : max(20, min(terminalWidth() - 2, 100))
+    let width = args.json ? 72 : previewRequestWidth()
     let wantPreview = !args.flags.contains("no-preview")
     guard case .job(let s) = try call(conn, .show(ShowRequest(job: args.positionals[0], previewWidth: wantPreview ? width : nil,
                                                               previewHeight: 16, events: events))) else {
@@ -32,19 +32,23 @@ func showCommand(_ argv: [String]) throws -> ExitCode {
     }
     if args.json { printPrettyJSON(s); return .ok }
     let j = s.job
-    print("job \(j.id): \(j.kind), \(j.state.rawValue)" + (j.error.map { " — \($0)" } ?? ""))
-    for w in j.warnings ?? [] { print("warning: \(w)") }
+    print(fitted("job \(j.id): \(j.kind), \(j.state.rawValue)" + (j.error.map { " — \($0)" } ?? "")))
+    for w in j.warnings ?? [] { print(fitted("warning: \(w)")) }
     print("")
     print("configuration")
-    if let spec = j.spec?.objectValue {
-        print(indent(table(["key", "value"], spec.keys.sorted().filter { $0 != "kind" }.map { [$0, spec[$0]!.displayText] })))
+    // the resolved spec (every default filled, what the job runs with); keys not given say so
+    let given = j.spec?.objectValue ?? [:]
+    if let spec = j.resolvedSpec?.objectValue ?? j.spec?.objectValue {
+        print(indent(table(["key", "value"], spec.keys.sorted().filter { $0 != "kind" }.map {
+            [$0, spec[$0]!.displayText + (given[$0] == nil && j.resolvedSpec != nil ? "  (default)" : "")]
+        }, indent: 2)))
     }
     print("")
     print("timings")
     var timing: [[String]] = [["created", formatTime(j.createdAt)], ["started", formatTime(j.startedAt)], ["finished", formatTime(j.finishedAt)]]
     if let r = j.runSeconds { timing.append(["run time", formatDuration(r)]) }
     if let a = j.attempts, a > 1 { timing.append(["runs", "\(a) (resumed \(a - 1)×)"]) }
-    print(indent(keyValueTable(timing)))
+    print(indent(keyValueTable(timing, indent: 2)))
     print("")
     var status: [[String]] = []
     if let t = j.total { status.append(["step", "\(j.step ?? 0)/\(t)"]) } else if let s = j.step { status.append(["step", "\(s)"]) }
@@ -57,17 +61,17 @@ func showCommand(_ argv: [String]) throws -> ExitCode {
     if let n = j.node { status.append(["node", n]) }
     if !status.isEmpty {
         print("status")
-        print(indent(keyValueTable(status)))
+        print(indent(keyValueTable(status, indent: 2)))
         print("")
     }
     if let m = j.metrics, !m.isEmpty {
         print("metrics")
-        print(indent(table(["metric", "value"], m.keys.sorted().map { [$0, formatNumber(m[$0]!)] })))
+        print(indent(table(["metric", "value"], m.keys.sorted().map { [$0, formatNumber(m[$0]!)] }, indent: 2)))
         print("")
     }
     if let o = j.outputs, !o.isEmpty {
         print("outputs")
-        print(indent(table(["name", "path"], o.keys.sorted().map { [$0, o[$0]!] })))
+        print(indent(table(["name", "path"], o.keys.sorted().map { [$0, o[$0]!] }, indent: 2)))
         print("")
     }
     if let ev = s.events, !ev.isEmpty {
@@ -75,10 +79,10 @@ func showCommand(_ argv: [String]) throws -> ExitCode {
         print(indent(table(["time", "kind", "step", "loss", "detail"], ev.map { e in
             [formatTime(e.time), e.kind, e.step.map(String.init) ?? "-", e.loss.map { String(format: "%.4f", $0) } ?? "-",
              e.state?.rawValue ?? e.message ?? e.error ?? ""]
-        })))
+        }, indent: 2)))
         print("")
     }
-    if let p = s.preview { print(forTerminal(p)) }
+    if let p = s.preview { print(fittedKeepingColor(forTerminal(p))) }
     return .ok
 }
 

@@ -7,9 +7,10 @@ import Foundation
 let submitCommonOptions: [OptionSpec] = [
     OptionSpec(["--seed"], "seed", .uint, "S", "random seed (same seed, same result)"),
     OptionSpec(["--backend"], "backend", .string, "auto|cpu|vulkan", "backend for this job (default: the daemon's)"),
-    OptionSpec(["--follow", "-f"], "follow", .flag, "", "stream progress until the job ends (exit status = its outcome)"),
+    OptionSpec(["--follow"], "follow", .flag, "", "stream progress until the job ends (exit status = its outcome)"),
+    OptionSpec(["-q", "--quiet"], "quiet", .flag, "", "print only the job id"),
     OptionSpec(["--set"], "set", .setting, "KEY=JSON", "any other spec field, e.g. --set emaDecay=0.999 (repeatable: last wins per key)"),
-]
+] + jobFileOptions
 
 func submitJob(kind: String, args: ParsedArguments, argv: [String]) throws -> ExitCode {
     var spec = args.spec
@@ -27,14 +28,18 @@ func submitJob(kind: String, args: ParsedArguments, argv: [String]) throws -> Ex
         if let v = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) { spec[key] = v } else { spec[key] = .string(text) }
     }
     let follow = args.flags.contains("follow")
+    let dry = args.flags.contains("dry-run")
+    if dry { try checkDryRunOut(spec) }
     let conn = try openSession(args)
-    if !conn.passesFiles { return try submitRemote(conn, spec: spec, args: args, follow: follow) }
-    // the files the spec names travel open, opened here with this user's rights (PassFiles)
-    let files = try openSpecFiles(spec)
+    if !conn.passesFiles { return try submitRemote(conn, spec: spec, args: args, follow: follow && !dry, dryRun: dry) }
+    // the files the spec names travel open, opened here with this user's rights (PassFiles);
+    // a dry run creates no out file
+    let files = try openSpecFiles(dry ? spec.filter { $0.key != "out" } : spec)
     let id: Int
     do {
         defer { files.close() }   // the daemon has its own copies once sent
-        id = try conn.send(.submit(SubmitRequest(spec: .object(spec), follow: follow, files: files.names.isEmpty ? nil : files.names)),
+        id = try conn.send(.submit(SubmitRequest(spec: .object(spec), follow: follow && !dry, files: files.names.isEmpty ? nil : files.names,
+                                                 dryRun: dry ? true : nil)),
                            passing: files.fds)
     } catch { files.discardCreated(); throw error }
     var early: [JobEventMessage] = []
@@ -43,12 +48,18 @@ func submitJob(kind: String, args: ParsedArguments, argv: [String]) throws -> Ex
         files.discardCreated()
         throw fail(.noDaemon, "the daemon went away: \(error)")
     }
+    if case .resolved(let r) = reply { return printDryRun(r, json: args.json) }
     guard case .submitted(let s) = reply else {
         files.discardCreated()
-        if case .error(let e) = reply { throw fail(.rejected, e.error.message) }
+        if case .error(let e) = reply { throw fail(.rejected, attributed(e.error, args)) }
         throw unexpected(reply)
     }
     let job = s.job
+    if args.flags.contains("quiet") {
+        print(job.id)
+        guard follow else { return .ok }
+        return try streamEvents(conn, job: job, recentLosses: [], json: false, pending: early, quiet: true)
+    }
     if args.json || (follow && !stdoutIsTerminal) {   // a script reading events gets JSON from the first line
         printJSON(job)
     } else {

@@ -5,7 +5,7 @@ import Foundation
 
 let sweepOptions: [OptionSpec] = [
     OptionSpec(["--model", "-m"], "model", .string, "MODEL", "a model name from diffctl models"),
-    OptionSpec(["--samplers"], "samplers", .setting, "SAMPLER:STEPS,..", "runs to compare, repeatable or space-separated (default: ddim:10,20,50 dpm++2m:5,10,20 ddpm:1000)"),
+    OptionSpec(["--samplers"], "samplers", .setting, "SAMPLER:STEPS,..", "runs to compare, repeatable or space-separated"),
     OptionSpec(["--guidance-scales"], "guidanceScales", .numberList, "W,W,..", "guidance scales to try (needs --class)"),
     OptionSpec(["--class"], "classLabel", .int, "K", "class label (conditional models)"),
     OptionSpec(["-n", "--count"], "count", .int, "COUNT", "samples per run"),
@@ -14,14 +14,15 @@ let sweepOptions: [OptionSpec] = [
 let sweepHelp = helpText(
     usage: "diffctl sweep --model MODEL [--samplers SAMPLER:STEPS,...]... [--guidance-scales W,...] [-n COUNT] [--follow] [--json]",
     summary: "Sample one model with several samplers and step counts and score every run (results in the job's sweep.csv).",
-    options: sweepOptions,
+    options: showingDefaults(sweepOptions, SpecDefaults.sweep),
     examples: ["diffctl sweep --model ring --follow",
                "diffctl sweep --model ring --samplers ddim:5,10,20 --samplers dpm++2m:5,10 -n 1000 --follow",
                "diffctl sweep --model cond --class 2 --guidance-scales 0,1,3 --samplers ddim:50 --follow"])
 
 func sweepCommand(_ argv: [String]) throws -> ExitCode {
-    var args = try parseArguments(argv, options: sweepOptions, settingFlags: ["follow"])
+    var args = try parseArguments(argv, options: sweepOptions, settingFlags: submitSettingFlags)
     if args.help { print(sweepHelp); return .ok }
+    try checkFileKind(try applyJobFile(&args), command: "sweep", allowed: ["sweep"])
     guard args.positionals.isEmpty else { throw UsageError(description: "unexpected argument '\(args.positionals[0])' (see diffctl sweep --help)") }
     guard args.spec["model"] != nil else { throw UsageError(description: "sweep needs --model MODEL (see diffctl models)") }
     let runs = repeatedValues(argv, "--samplers").flatMap { $0.split(whereSeparator: { $0 == " " || $0 == ";" }).map(String.init) }

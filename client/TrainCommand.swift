@@ -37,7 +37,7 @@ let trainOptions: [OptionSpec] = [
 let trainHelp = helpText(
     usage: "diffctl train --dataset NAME|FILE --steps N --name MODEL [--objective eps|x0|v|flow|regression] [--seed S] [--follow] [--json]",
     summary: "Train a denoiser on a dataset and save it as a named model.",
-    options: trainOptions,
+    options: showingDefaults(trainOptions, SpecDefaults.train.merging(SpecDefaults.gmm) { train, _ in train }.merging(["minSNRGamma": SpecDefaults.minSNRGamma]) { a, _ in a }, notes: SpecDefaults.trainNotes),
     examples: ["diffctl train --dataset ring8 --steps 3000 --name ring --follow",
                "diffctl train --dataset ./points.csv --steps 20000 --name mine --objective v --width 256 --depth 4",
                "diffctl train --dataset moons --steps 5000 --name cond --conditional --cond-dropout 0.1",
@@ -46,12 +46,14 @@ let trainHelp = helpText(
                "diffctl --json train --dataset ring8 --steps 300 --name quick   # prints {\"id\":...}"])
 
 func trainCommand(_ argv: [String]) throws -> ExitCode {
-    var args = try parseArguments(argv, options: trainOptions, settingFlags: ["follow"])
+    var args = try parseArguments(argv, options: trainOptions, settingFlags: submitSettingFlags)
     if args.help { print(trainHelp); return .ok }
+    let fileKind = try applyJobFile(&args)
+    try checkFileKind(fileKind, command: "train", allowed: ["train", "gmm"])
     guard args.positionals.isEmpty else { throw UsageError(description: "unexpected argument '\(args.positionals[0])' (see diffctl train --help)") }
     guard args.spec["dataset"] != nil else { throw UsageError(description: "train needs --dataset NAME|FILE (see diffctl train --help)") }
     args.spec["dataset"] = datasetValue(args.spec["dataset"])
-    let kind = args.settings["kind"] ?? "train"
+    let kind = args.settings["kind"] ?? fileKind ?? "train"
     guard kind == "train" || kind == "gmm" else { throw UsageError(description: "--kind must be train or gmm, got '\(kind)'") }
     return try submitJob(kind: kind, args: args, argv: argv)
 }

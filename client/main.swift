@@ -22,22 +22,28 @@ let commands: [(name: String, run: ([String]) throws -> ExitCode, summary: Strin
     ("act", actCommand, "one action chunk for one observation (diffusion policies)"),
     ("export", exportCommand, "write a model's weights (safetensors or npz) and a JSON sidecar"),
     ("forward", forwardCommand, "the raw network output for given inputs (to check an export)"),
+    ("logs", logsCommand, "a job's log lines (-f: keep following)"),
+    ("wait", waitCommand, "wait for a job to end (exit status = its outcome)"),
+    ("completion", completionCommand, "bash or zsh completion script"),
 ]
 
 let mainHelp = """
-usage: diffctl [--socket PATH] [--json] COMMAND [options]        (or DIFFUSIOND_SOCKET=PATH)
-       diffctl --host ssh://[user@]box[:port] COMMAND [options]  (or DIFFUSIOND_HOST=ssh://…)
+usage: diffctl [--socket PATH] [--json] [--no-color] [--version] COMMAND [opts]
+       diffctl --host ssh://[user@]box[:port] COMMAND [opts]
+       (or DIFFUSIOND_SOCKET=PATH, DIFFUSIOND_HOST=ssh://…; NO_COLOR=1 as --no-color)
 
 Talks to a running diffusiond. Commands:
-\(commands.map { "  " + $0.name.padding(toLength: 9, withPad: " ", startingAt: 0) + $0.summary }.joined(separator: "\n"))
+\(commands.map { "  " + $0.name.padding(toLength: 11, withPad: " ", startingAt: 0) + fitted($0.summary, width: 67) }.joined(separator: "\n"))
 
-Every command has --help with examples. Exit status: 0 ok, 1 job failed, 2 usage, 3 no daemon,
-4 request refused, 5 job cancelled, 6 protocol error, 130 detached from follow.
+Every command has --help with examples. Exit status: 0 ok, 1 job failed,
+2 usage, 3 no daemon, 4 request refused, 5 job cancelled, 6 protocol error,
+130 detached from follow.
 
 examples:
   diffusiond &
   diffctl train --dataset ring8 --steps 3000 --name ring --follow
-  diffctl sample --model ring --sampler ddim --steps 50 -n 2000 --out ring.csv --follow
+  diffctl sample --model ring --sampler ddim --steps 50 -n 2000 --out ring.csv \\
+      --follow
   diffctl jobs
   diffctl show j2
 """
@@ -50,6 +56,7 @@ func run(_ argv: [String]) -> Int32 {
         let a = argv[i]
         if a == "-h" || a == "--help" { print(mainHelp); return 0 }
         if a == "--version" { print(clientVersion); return 0 }
+        if a == "--no-color" { noColorFlag = true }
         leading.append(a)
         if a == "--socket" || a == "--host" || a == "--ssh-option" {
             guard i + 1 < argv.count else { printError("\(a) needs a value"); return 2 }

@@ -11,7 +11,8 @@ import Glibc
 
 extension JobManager {
     /// `files`: descriptors the client passed; an accepted job takes `out`, the caller closes the rest.
-    func submit(specValue: JSONValue, owner: uid_t? = nil, files: PassedFiles = PassedFiles()) throws -> JobEntry {
+    /// `dryRun`: every check of a real submit, then the resolved spec instead of a queued job.
+    func submit(specValue: JSONValue, owner: uid_t? = nil, files: PassedFiles = PassedFiles(), dryRun: Bool = false) throws -> SubmitResult {
         guard case .object(var object) = specValue else {
             throw ProtocolError(.invalidParameter, "spec must be a JSON object with a \"kind\"", field: "spec")
         }
@@ -64,6 +65,7 @@ extension JobManager {
         }
         if spec.kind == .sample || spec.kind == .sweep, let model = spec.model { try checkModelExists(model) }
         try checkMemory(spec)
+        if dryRun { return .resolved(resolvedSpec(spec, client: object) ?? .object(object)) }
         if isStopping { throw ProtocolError(.shuttingDown, "the daemon is shutting down and accepts no new jobs") }
 
         let id = try ioGuard { try store.nextID() }
@@ -81,6 +83,7 @@ extension JobManager {
         staging = nil   // it is the job's inputs/ now
         var info = JobInfo(id: id, kind: spec.kind.rawValue, state: .queued)
         info.spec = try? JSONDecoder().decode(JSONValue.self, from: clientData ?? specData)
+        info.resolvedSpec = resolvedSpec(spec, client: object)
         info.createdAt = Date().timeIntervalSince1970
         info.attempts = 0
         info.runSeconds = 0
@@ -99,7 +102,7 @@ extension JobManager {
         enqueueNew(entry)
         log.info("job submitted", ["job": id, "kind": spec.kind.rawValue, "name": spec.name, "model": spec.model,
                                    "dataset": clientSpec.dataset, "passed_files": passedCount == 0 ? nil : passedCount])
-        return entry
+        return .queued(entry)
     }
 
     /// A succeeded sample job whose client passed `out`: write the samples into that descriptor.

@@ -94,9 +94,17 @@ final class RequestHandler: @unchecked Sendable {
             let passed = try PassedFiles(names: s.files ?? [], fds: fds)
             defer { passed.close() }   // inputs are copied by now; an accepted job has taken `out`
             if let uploads = s.uploads, !uploads.isEmpty { try uploadStore().open(uploads, into: passed) }
-            passed.keepOut = s.keepOut == true
-            try SubmitChecks.check(s.spec, peer: conn.peer, stateDir: manager.store.root, passed: passed, remote: conn.isRemote)
-            let entry = try manager.submit(specValue: s.spec, owner: conn.peer.uid, files: passed)
+            passed.keepOut = s.keepOut == true && s.dryRun != true
+            // a dry run writes nothing: its `out` is only named (the client did not create it)
+            let spec = s.dryRun == true ? s.spec.removingKeys(["out", "force"]) : s.spec
+            try SubmitChecks.check(spec, peer: conn.peer, stateDir: manager.store.root, passed: passed, remote: conn.isRemote)
+            let result = try manager.submit(specValue: spec, owner: conn.peer.uid, files: passed, dryRun: s.dryRun == true)
+            guard case .queued(let entry) = result else {
+                if case .resolved(let r) = result {
+                    conn.send(Response(id: id, .resolved(ResolvedReply(kind: s.spec["kind"]?.stringValue ?? "?", spec: r.merging(s.spec, keys: ["out", "force"]), given: s.spec))))
+                }
+                return
+            }
             conn.send(Response(id: id, .submitted(JobReply(job: entry.snapshot()))))
             if s.follow == true { try manager.follow(entry.info.id, conn: conn, requestID: nil) }
             manager.pump()

@@ -32,8 +32,11 @@ public struct SubmitRequest: Codable, Equatable, Sendable {
     /// remote use: write the spec's `out` in the job's directory (an output named "out") for the
     /// client to download, instead of at that path
     public var keepOut: Bool?
-    public init(spec: JSONValue, follow: Bool? = nil, files: [String]? = nil, uploads: [String: String]? = nil, keepOut: Bool? = nil) {
-        self.spec = spec; self.follow = follow; self.files = files; self.uploads = uploads; self.keepOut = keepOut
+    /// resolve and check the spec, reply `resolved` with every default filled, queue nothing
+    public var dryRun: Bool?
+    public init(spec: JSONValue, follow: Bool? = nil, files: [String]? = nil, uploads: [String: String]? = nil, keepOut: Bool? = nil,
+                dryRun: Bool? = nil) {
+        self.spec = spec; self.follow = follow; self.files = files; self.uploads = uploads; self.keepOut = keepOut; self.dryRun = dryRun
     }
 }
 
@@ -292,6 +295,7 @@ public enum ResponseBody: Equatable, Sendable {
     case blob(BlobReply)
     case uploaded(UploadReply)
     case downloaded(DownloadReply)
+    case resolved(ResolvedReply)
     case error(ErrorReply)
     case event(EventReply)
     /// a type this client does not know (a newer daemon): ignore it
@@ -317,6 +321,7 @@ public enum ResponseBody: Equatable, Sendable {
         case .blob: return "blob"
         case .uploaded: return "uploaded"
         case .downloaded: return "downloaded"
+        case .resolved: return "resolved"
         case .error: return "error"
         case .event: return "event"
         case .unknown(let t): return t
@@ -354,6 +359,7 @@ public struct Response: Codable, Equatable, Sendable {
         case .blob(let p): try p.encode(to: encoder)
         case .uploaded(let p): try p.encode(to: encoder)
         case .downloaded(let p): try p.encode(to: encoder)
+        case .resolved(let p): try p.encode(to: encoder)
         case .error(let p): try p.encode(to: encoder)
         case .event(let p): try p.encode(to: encoder)
         case .unknown: break
@@ -382,6 +388,7 @@ public struct Response: Codable, Equatable, Sendable {
         case "blob": body = .blob(try BlobReply(from: decoder))
         case "uploaded": body = .uploaded(try UploadReply(from: decoder))
         case "downloaded": body = .downloaded(try DownloadReply(from: decoder))
+        case "resolved": body = .resolved(try ResolvedReply(from: decoder))
         case "error": body = .error(try ErrorReply(from: decoder))
         case "event": body = .event(try EventReply(from: decoder))
         default: body = .unknown(header.type)

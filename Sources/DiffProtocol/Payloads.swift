@@ -31,6 +31,7 @@ public struct JobInfo: Codable, Equatable, Sendable {
     public var kind: String                  // train | sample | eval | ...
     public var state: JobState
     public var spec: JSONValue?              // the accepted spec
+    public var resolvedSpec: JSONValue?      // the spec with every default filled (what the job runs with)
     public var createdAt: Double?            // seconds since 1970
     public var startedAt: Double?            // last (re)start
     public var finishedAt: Double?

@@ -113,6 +113,8 @@ extension JobSpec {
         }
         let known = Set(JobSpec.knownKeys)
         if let unknown = dict.keys.sorted().first(where: { !known.contains($0) }) {
+            // a likely typo names its fix; otherwise the whole list
+            if let hint = suggestion(for: unknown) { throw JobError.invalid(field: unknown, message: "unknown field (did you mean '\(hint)'?)") }
             throw JobError.invalid(field: unknown, message: "unknown field (known: \(JobSpec.knownKeys.joined(separator: ", ")))")
         }
         do {

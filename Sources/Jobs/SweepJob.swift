@@ -28,7 +28,7 @@ extension JobSpec {
     public func resolvedSweep() throws -> SweepSettings {
         guard kind == .sweep else { throw JobError.invalid(field: "kind", message: "expected sweep") }
         let model = try checkName(self.model, field: "model")
-        let specs = samplers ?? ["ddim:10,20,50", "dpm++2m:5,10,20", "ddpm:1000"]
+        let specs = samplers ?? JobSpec.defaultSweepSamplers
         var runs: [SweepRun] = []
         for item in specs {
             let parts = item.split(separator: ":", maxSplits: 1).map(String.init)

@@ -130,7 +130,9 @@ struct CLIResult {
 
 /// Run diffctl with `args`; DIFFUSIOND_SOCKET points at `socket` unless nil.
 /// (`executable`: run that instead, e.g. setpriv with diffctl among `args`.)
-func diffctl(_ args: [String], socket: String?, cwd: String? = nil, timeout: Double = 120, executable: String? = nil) throws -> CLIResult {
+/// (`env`: variables set for this run only, e.g. COLUMNS or NO_COLOR.)
+func diffctl(_ args: [String], socket: String?, cwd: String? = nil, timeout: Double = 120, executable: String? = nil,
+             env extra: [String: String] = [:]) throws -> CLIResult {
     let dir = try makeTempDir("ddc")
     defer { try? FileManager.default.removeItem(atPath: dir) }
     let p = Process()
@@ -139,6 +141,7 @@ func diffctl(_ args: [String], socket: String?, cwd: String? = nil, timeout: Dou
     var env = ProcessInfo.processInfo.environment
     env["DIFFUSIOND_SOCKET"] = socket
     if socket == nil { env["DIFFUSIOND_SOCKET"] = nil }
+    for (k, v) in extra { env[k] = v }
     p.environment = env
     if let cwd { p.currentDirectoryURL = URL(fileURLWithPath: cwd) }
     _ = FileManager.default.createFile(atPath: dir + "/out", contents: nil)
