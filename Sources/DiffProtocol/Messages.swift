@@ -73,9 +73,11 @@ public enum RequestBody: Equatable, Sendable {
     case export(ExportRequest)
     /// the raw network output for given rows (ExportPayloads.swift)
     case forward(ForwardRequest)
+    /// remove a model version, or every version of a name (ModelPayloads.swift)
+    case removeModel(RemoveModelRequest)
 
     public static let typeNames = ["hello", "submit", "jobs", "show", "follow", "cancel", "remove", "resume", "models", "info", "schedule", "act", "prune",
-                                   "export", "forward"]
+                                   "export", "forward", "remove-model"]
 
     public var typeName: String {
         switch self {
@@ -94,6 +96,7 @@ public enum RequestBody: Equatable, Sendable {
         case .prune: return "prune"
         case .export: return "export"
         case .forward: return "forward"
+        case .removeModel: return "remove-model"
         }
     }
 }
@@ -117,6 +120,7 @@ public struct Request: Encodable, Equatable, Sendable {
         case .prune(let p): try p.encode(to: encoder)
         case .export(let p): try p.encode(to: encoder)
         case .forward(let p): try p.encode(to: encoder)
+        case .removeModel(let p): try p.encode(to: encoder)
         case .jobs, .models, .info: break
         }
     }
@@ -164,6 +168,7 @@ public struct Request: Encodable, Equatable, Sendable {
         case "prune": body = .prune(try payload(PruneRequest.self))
         case "export": body = .export(try payload(ExportRequest.self))
         case "forward": body = .forward(try payload(ForwardRequest.self))
+        case "remove-model": body = .removeModel(try payload(RemoveModelRequest.self))
         default:
             throw ProtocolError(.unknownType, "unknown message type '\(type.prefix(64))' (known types: \(RequestBody.typeNames.joined(separator: ", ")))", field: "type")
         }
@@ -263,6 +268,7 @@ public enum ResponseBody: Equatable, Sendable {
     case pruned(PruneReply)
     case exported(ExportReply)
     case forwarded(ForwardReply)
+    case modelRemoved(RemoveModelReply)
     case error(ErrorReply)
     case event(EventReply)
     /// a type this client does not know (a newer daemon): ignore it
@@ -285,6 +291,7 @@ public enum ResponseBody: Equatable, Sendable {
         case .pruned: return "pruned"
         case .exported: return "exported"
         case .forwarded: return "forwarded"
+        case .modelRemoved: return "model-removed"
         case .error: return "error"
         case .event: return "event"
         case .unknown(let t): return t
@@ -319,6 +326,7 @@ public struct Response: Codable, Equatable, Sendable {
         case .pruned(let p): try p.encode(to: encoder)
         case .exported(let p): try p.encode(to: encoder)
         case .forwarded(let p): try p.encode(to: encoder)
+        case .modelRemoved(let p): try p.encode(to: encoder)
         case .error(let p): try p.encode(to: encoder)
         case .event(let p): try p.encode(to: encoder)
         case .unknown: break
@@ -344,6 +352,7 @@ public struct Response: Codable, Equatable, Sendable {
         case "pruned": body = .pruned(try PruneReply(from: decoder))
         case "exported": body = .exported(try ExportReply(from: decoder))
         case "forwarded": body = .forwarded(try ForwardReply(from: decoder))
+        case "model-removed": body = .modelRemoved(try RemoveModelReply(from: decoder))
         case "error": body = .error(try ErrorReply(from: decoder))
         case "event": body = .event(try EventReply(from: decoder))
         default: body = .unknown(header.type)
