@@ -93,8 +93,8 @@ extension JobManager {
             // the job's own copy (or the daemon user's path); an unreadable file is left to the job's message
             conditionDim = try? DataLoader.load(path: file).dim
         }
-        do { try ModelChecks.check(spec, model: meta, reference: reference, conditionDim: conditionDim) } catch let e as JobError {
-            throw JobManager.protocolError(e)
+        do { try ModelChecks.check(spec, model: meta, reference: reference, conditionDim: conditionDim) } catch JobError.invalid(let field, let message) {
+            throw ProtocolError(.invalidParameter, message, field: field)   // the message names the flag
         }
     }
 
