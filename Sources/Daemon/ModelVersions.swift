@@ -51,6 +51,9 @@ extension JobManager {
             spec.version = latest + 1
             return "\(name)@\(latest + 1)"
         case .sample, .sweep, .eval:
+            do { try ModelChecks.checkEval(spec) } catch JobError.invalid(let field, let message) {
+                throw ProtocolError(.invalidParameter, message, field: field)
+            }
             guard let ref = spec.model else { return nil }
             if ModelStore.isPath(ref) {
                 let shown = clientModel ?? ref

@@ -50,4 +50,15 @@ public enum ModelChecks {
             }
         }
     }
+
+    /// An eval of a samples file: its columns must match the dataset's (read as the job will).
+    /// Unreadable files are left to the job, whose message says what is wrong with them.
+    public static func checkEval(_ spec: JobSpec) throws {
+        guard spec.kind == .eval, spec.task == nil, let path = spec.samples,
+              let samples = try? SampleReader.read(path: path), let data = try? spec.resolvedData(),
+              let loaded = try? JobData.load(data) else { return }
+        if samples.dim != loaded.raw.dim {
+            throw JobError.invalid(field: "samples", message: "--samples has \(samples.dim) columns, --dataset \(data.source) has \(loaded.raw.dim): eval compares points of the same dimension")
+        }
+    }
 }

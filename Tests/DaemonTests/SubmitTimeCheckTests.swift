@@ -1,7 +1,8 @@
 // SubmitTimeCheckTests.swift — what can be checked against the model is refused at submit with
 // exit 4 and the flag's name (never "submitted jN" and a failure later): --class out of range,
 // --class / --guidance on an unconditional model, a flow sampler on an ε model and a diffusion
-// sampler on a flow model, and a --condition-file on a model that takes none.
+// sampler on a flow model, a --condition-file on a model that takes none, and an eval's
+// --samples of another width than its --dataset.
 import DiffProtocol
 import Foundation
 import Testing
@@ -38,6 +39,11 @@ import Testing
         }
         let sweep = try diffctl(["sweep", "--model", "plain", "--samplers", "flow-heun:5"], socket: d.socket)
         #expect(sweep.status == 4 && sweep.stderr.contains("--sampler"), "\(sweep.stderr)")
+        #expect(try diffctl(["jobs"], socket: d.socket).stdout == before, "nothing was queued")
+        // eval: a samples file of the wrong width for the dataset
+        try "x,y,z\n1,2,3\n4,5,6\n".write(toFile: work + "/three.csv", atomically: true, encoding: .utf8)
+        let eval = try diffctl(["eval", "--samples", work + "/three.csv", "--dataset", "ring8"], socket: d.socket)
+        #expect(eval.status == 4 && eval.stderr.contains("--samples has 3 columns"), "\(eval.stdout) \(eval.stderr)")
         #expect(try diffctl(["jobs"], socket: d.socket).stdout == before, "nothing was queued")
         // a good one still goes through
         let ok = try diffctl(["sample", "--model", "cond", "--class", "2", "--guidance", "1", "-n", "10", "--steps", "5", "--follow"], socket: d.socket)
