@@ -68,6 +68,16 @@ import Testing
             #expect(refused.status == 4 && refused.stderr.contains(busyID), "\(refused.stderr)")
             #expect(FileManager.default.fileExists(atPath: d.stateDir + "/models/vm/model.ckpt"))
         }
+        // deterministic: a training job that will not end soon produces vm@3, so `models rm vm` is refused
+        let long = try diffctl(["--json", "train", "--dataset", "ring8", "--steps", "10000000", "--batch-size", "64", "--width", "32",
+                                "--name", "vm", "--new-version"], socket: d.socket)
+        let longID = try #require(long.stdout.split(separator: "\n").first.flatMap { try? JSONDecoder().decode(JSONValue.self, from: Data($0.utf8)) }?["id"]?.stringValue)
+        #expect(try jobInfo(d, longID).model == "vm@3")
+        let whileTraining = try diffctl(["models", "rm", "vm"], socket: d.socket)
+        #expect(whileTraining.status == 4 && whileTraining.stderr.contains(longID) && whileTraining.stderr.contains("vm@3"), "\(whileTraining.stderr)")
+        #expect(FileManager.default.fileExists(atPath: d.stateDir + "/models/vm/v2/model.ckpt"))
+        _ = try diffctl(["cancel", longID], socket: d.socket)
+        _ = try follow(d, longID)
         _ = try diffctl(["cancel", busyID], socket: d.socket)
         _ = try follow(d, busyID)
         _ = try follow(d, sID)
