@@ -29,9 +29,18 @@ struct OpenedFiles {
 /// Whether spec field `key` holding `value` names a file (a dataset may be a built-in name).
 func namesFile(_ key: String, _ value: String) -> Bool {
     guard !value.isEmpty else { return false }
+    if key == "model" { return modelNamesFile(value) }
     guard key == "dataset" else { return true }
     let v = value.lowercased()
     return value.contains("/") || v.hasSuffix(".csv") || v.hasSuffix(".npy")
+}
+
+/// `--model` names a checkpoint file (not a model name) when it has a '/', ends in .ckpt, or is
+/// an existing regular file here (a model name has neither).
+func modelNamesFile(_ value: String) -> Bool {
+    if value.contains("/") || value.lowercased().hasSuffix(".ckpt") { return true }
+    var st = stat()
+    return stat(value, &st) == 0 && st.st_mode & S_IFMT == S_IFREG
 }
 
 private func errorText() -> String { String(cString: strerror(errno)) }
@@ -48,7 +57,7 @@ func openSpecFiles(_ spec: [String: JSONValue]) throws -> OpenedFiles {
         }
     }
     do {
-        for key in ["dataset", "conditionFile", "samples"] {
+        for key in ["dataset", "conditionFile", "samples", "model"] {
             guard let path = spec[key]?.stringValue, namesFile(key, path) else { continue }
             // O_NONBLOCK: a FIFO must not hang the open; it is refused as not a regular file
             let fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY)

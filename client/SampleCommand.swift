@@ -3,7 +3,7 @@ import DiffProtocol
 import Foundation
 
 let sampleOptions: [OptionSpec] = [
-    OptionSpec(["--model", "-m"], "model", .string, "MODEL", "a model name from diffctl models"),
+    OptionSpec(["--model", "-m"], "model", .string, "MODEL", "a model from diffctl models: NAME (latest version), NAME@V, or a model.ckpt file"),
     OptionSpec(["--sampler"], "sampler", .string, "NAME", "ddpm | ddpm-large | ddim | sde | pc | ode | dpm++2m | edm-heun | flow-euler | flow-heun | langevin"),
     OptionSpec(["--steps"], "steps", .int, "N", "sampler steps"),
     OptionSpec(["-n", "--count"], "count", .int, "COUNT", "how many samples"),

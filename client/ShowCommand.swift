@@ -55,6 +55,7 @@ func showCommand(_ argv: [String]) throws -> ExitCode {
     if let l = j.loss { status.append(["last loss", String(format: "%.5f", l)]) }
     if let r = j.stepsPerSecond { status.append(["steps/s", String(format: "%.1f", r)]) }
     if let c = j.lastCheckpointStep { status.append(["last checkpoint", "step \(c)"]) }
+    if let m = j.model { status.append([j.kind == "train" || j.kind == "gmm" ? "model (saves)" : "model (uses)", m]) }
     if let b = j.backend { status.append(["backend", b]) }
     if let d = j.jobDir { status.append(["directory", d]) }
     if let sj = j.slurmJob { status.append(["slurm job", sj]) }

@@ -27,6 +27,8 @@ func submitJob(kind: String, args: ParsedArguments, argv: [String]) throws -> Ex
         let key = String(raw[..<eq]), text = String(raw[raw.index(after: eq)...])
         if let v = try? JSONDecoder().decode(JSONValue.self, from: Data(text.utf8)) { spec[key] = v } else { spec[key] = .string(text) }
     }
+    // a checkpoint file given as --model travels open like the other files; the daemon sees it as a path
+    if let m = spec["model"]?.stringValue, modelNamesFile(m), !m.contains("/") { spec["model"] = .string("./" + m) }
     let follow = args.flags.contains("follow")
     let dry = args.flags.contains("dry-run")
     if dry { try checkDryRunOut(spec) }

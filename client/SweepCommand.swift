@@ -4,7 +4,7 @@ import DiffProtocol
 import Foundation
 
 let sweepOptions: [OptionSpec] = [
-    OptionSpec(["--model", "-m"], "model", .string, "MODEL", "a model name from diffctl models"),
+    OptionSpec(["--model", "-m"], "model", .string, "MODEL", "a model from diffctl models: NAME (latest version), NAME@V, or a model.ckpt file"),
     OptionSpec(["--samplers"], "samplers", .setting, "SAMPLER:STEPS,..", "runs to compare, repeatable or space-separated"),
     OptionSpec(["--guidance-scales"], "guidanceScales", .numberList, "W,W,..", "guidance scales to try (needs --class)"),
     OptionSpec(["--class"], "classLabel", .int, "K", "class label (conditional models)"),

@@ -5,7 +5,8 @@ import Foundation
 let trainOptions: [OptionSpec] = [
     OptionSpec(["--dataset", "-d"], "dataset", .string, "NAME|FILE", "built-in dataset (e.g. ring8, moons, swissroll) or a .csv/.npy file"),
     OptionSpec(["--steps"], "steps", .int, "N", "optimizer steps"),
-    OptionSpec(["--name"], "name", .string, "MODEL", "save the trained model under this name (see diffctl models)"),
+    OptionSpec(["--name"], "name", .string, "MODEL", "save the trained model under this name (see diffctl models); an existing name is refused"),
+    OptionSpec(["--new-version"], "newVersion", .flag, "", "the name exists: save as its next version (NAME@2, ...); NAME then means the latest"),
     OptionSpec(["--objective"], "objective", .string, "eps|x0|v|flow|regression", "what the network predicts (regression: the sample itself with MSE, a mode-averaging baseline)"),
     OptionSpec(["--schedule"], "schedule", .string, "linear|cosine|karras", "noise schedule (karras: EDM's σ grid, ρ = 7)"),
     OptionSpec(["--preconditioning"], "preconditioning", .string, "edm|none", "σ_data-aware input/output scaling (Karras et al. 2022); none = the raw objective"),

@@ -14,7 +14,7 @@ import Glibc
 /// The descriptors of one submit by spec field. Whoever holds it calls `close()`; the job takes
 /// `out` with `takeOut()` once it is accepted.
 final class PassedFiles {
-    static let inputKeys = ["dataset", "conditionFile", "samples"]
+    static let inputKeys = ["dataset", "conditionFile", "samples", "model"]
     private(set) var inputs: [String: Int32] = [:]
     private(set) var out: Int32?
 
@@ -37,7 +37,7 @@ final class PassedFiles {
                 guard inputs[name] == nil else { throw refuse("'files' names '\(name)' twice") }
                 inputs[name] = fd
             } else {
-                throw refuse("'files' names '\(name)', which is not a file field (dataset, conditionFile, samples, out)")
+                throw refuse("'files' names '\(name)', which is not a file field (dataset, conditionFile, samples, model, out)")
             }
         }
     }
@@ -72,6 +72,7 @@ enum ClientFiles {
     /// Whether spec field `key` with `value` names a file (a dataset can also be a built-in name).
     static func namesFile(_ key: String, _ value: String) -> Bool {
         guard !value.isEmpty else { return false }
+        if key == "model" { return value.contains("/") || value.lowercased().hasSuffix(".ckpt") }   // else a model name
         guard key == "dataset" else { return true }
         let v = value.lowercased()
         return value.contains("/") || v.hasSuffix(".csv") || v.hasSuffix(".npy")

@@ -41,6 +41,8 @@ final class JobManager: @unchecked Sendable {
     static let maxUncleanStops = 5
     /// called once, when stopping and no job runs any more
     var onStopped: (() -> Void)?
+    /// held while a submit picks model versions and queues the job (ModelVersions), and by `models rm`
+    let submitLock = NSLock()
 
     init(store: JobStore, config: DaemonConfig, log: Logger) {
         self.store = store; self.config = config; self.log = log
@@ -121,22 +123,6 @@ final class JobManager: @unchecked Sendable {
         }
     }
 
-    /// A sample job's model must exist, or be the name of a train job still queued or running
-    /// (so `train --name m` followed by `sample --model m` works as a pipeline).
-    func checkModelExists(_ model: String) throws {
-        // names only (the spec's validation refuses paths): never probe an arbitrary path
-        if FileManager.default.fileExists(atPath: store.modelsDir + "/" + model + "/model.ckpt") { return }
-        lock.lock()
-        let pending = jobs.values.contains { e in
-            e.lock.lock(); defer { e.lock.unlock() }
-            return e.spec.kind == .train && e.spec.name == model && !e.info.state.isTerminal
-        }
-        lock.unlock()
-        guard pending else {
-            throw ProtocolError(.notFound, "no model '\(model)' (see diffctl models; train one with --name \(model))", field: "model")
-        }
-    }
-
     /// Begin streaming after the job is fully registered (so a follower sees its start).
     func pump() { lock.lock(); pumpLocked(); lock.unlock() }
 
@@ -204,6 +190,11 @@ final class JobManager: @unchecked Sendable {
             entry.lock.unlock()
             let why = state == .succeeded ? "it succeeded" : "it is \(state.rawValue)"
             throw ProtocolError(.conflict, "job \(entry.info.id) cannot be resumed: \(why) (only failed or cancelled jobs can)", field: "job")
+        }
+        if entry.spec.kind == .train || entry.spec.kind == .gmm, let name = entry.spec.name,
+           let meta = ModelStore.metadata("\(name)@\(entry.spec.version ?? 1)", modelsDir: modelsURL), meta.jobID != entry.info.id {
+            entry.lock.unlock()
+            throw ProtocolError(.conflict, "job \(entry.info.id) cannot be resumed: \(meta.reference), the version it was to save, has since been saved by job \(meta.jobID); submit it anew with --new-version", field: "job")
         }
         entry.info.state = .queued
         entry.info.error = nil

@@ -9,6 +9,7 @@
 //   <state>/models/<name>/           named models written by train jobs
 //   <state>/next-id                  the job-id counter
 import DiffProtocol
+import Jobs
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -137,18 +138,14 @@ final class JobStore: @unchecked Sendable {
         }
     }
 
-    /// Named models with their metadata.
+    /// Every version of every named model with its metadata (the layout is ModelStore's).
     func models() -> [ModelInfo] {
-        let names = ((try? FileManager.default.contentsOfDirectory(atPath: modelsDir)) ?? []).filter { !$0.hasPrefix(".") }.sorted()
-        return names.compactMap { name in
-            let dir = modelsDir + "/" + name
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else { return nil }
-            let metaPath = dir + "/model.json"
+        ModelStore.versionFolders(modelsDir: URL(fileURLWithPath: modelsDir)).map { name, version, dir in
+            let metaPath = dir.appendingPathComponent(ModelStore.metadataFile).path
             let meta = FileManager.default.contents(atPath: metaPath).flatMap { try? JSONDecoder().decode(JSONValue.self, from: $0) }
-            let attrs = try? FileManager.default.attributesOfItem(atPath: FileManager.default.fileExists(atPath: metaPath) ? metaPath : dir)
+            let attrs = try? FileManager.default.attributesOfItem(atPath: FileManager.default.fileExists(atPath: metaPath) ? metaPath : dir.path)
             let mtime = (attrs?[.modificationDate] as? Date)?.timeIntervalSince1970
-            return ModelInfo(name: name, path: dir, modifiedAt: mtime, metadata: meta)
+            return ModelInfo(name: name, version: version, path: dir.path, modifiedAt: mtime, metadata: meta)
         }
     }
 }

@@ -13,6 +13,8 @@ extension JobManager {
     /// `files`: descriptors the client passed; an accepted job takes `out`, the caller closes the rest.
     /// `dryRun`: every check of a real submit, then the resolved spec instead of a queued job.
     func submit(specValue: JSONValue, owner: uid_t? = nil, files: PassedFiles = PassedFiles(), dryRun: Bool = false) throws -> SubmitResult {
+        submitLock.lock()   // model versions are picked and the job queued as one step
+        defer { submitLock.unlock() }
         guard case .object(var object) = specValue else {
             throw ProtocolError(.invalidParameter, "spec must be a JSON object with a \"kind\"", field: "spec")
         }
@@ -63,7 +65,11 @@ extension JobManager {
             for r in renames { p.message = p.message.replacingOccurrences(of: r.from, with: r.to) }
             throw p
         }
-        if spec.kind == .sample || spec.kind == .sweep, let model = spec.model { try checkModelExists(model) }
+        var modelUsed: String?
+        do { modelUsed = try resolveModel(&spec, clientModel: clientSpec.model) } catch var p as ProtocolError {
+            for r in renames { p.message = p.message.replacingOccurrences(of: r.from, with: r.to) }
+            throw p
+        }
         try checkMemory(spec)
         if dryRun { return .resolved(resolvedSpec(spec, client: object) ?? .object(object)) }
         if isStopping { throw ProtocolError(.shuttingDown, "the daemon is shutting down and accepts no new jobs") }
@@ -76,6 +82,7 @@ extension JobManager {
             func moved(_ p: String?) -> String? { p.map { $0.hasPrefix(staging + "/out.") ? dir + "/" + ($0 as NSString).lastPathComponent : $0.replacingOccurrences(of: staging, with: dir + "/inputs") } }
             spec.dataset = moved(spec.dataset); spec.conditionFile = moved(spec.conditionFile)
             spec.samples = moved(spec.samples); spec.out = moved(spec.out)
+            if let m = spec.model, ModelStore.isPath(m) { spec.model = moved(m) }
             clientData = clientSpec.encoded()
         }
         let specData = spec.encoded()
@@ -90,6 +97,7 @@ extension JobManager {
         info.jobDir = store.jobDir(id)
         info.total = spec.steps
         info.owner = owner.map { UInt32($0) }
+        info.model = modelUsed
         try ioGuard { try store.save(info) }
         let entry = JobEntry(info: info, spec: spec)
         if files.out != nil {

@@ -170,6 +170,8 @@ final class RequestHandler: @unchecked Sendable {
             conn.send(Response(id: id, .exported(try exports.export(e, fds: fds))))
         case .forward(let f):
             conn.send(Response(id: id, .forwarded(try exports.forward(f))))
+        case .removeModel(let r):
+            conn.send(Response(id: id, .modelRemoved(RemoveModelReply(removed: try manager.removeModel(r.model)))))
         }
     }
 }

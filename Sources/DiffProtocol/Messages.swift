@@ -84,6 +84,8 @@ public enum RequestBody: Equatable, Sendable {
     case export(ExportRequest)
     /// the raw network output for given rows (ExportPayloads.swift)
     case forward(ForwardRequest)
+    /// remove a model version, or every version of a name (ModelPayloads.swift)
+    case removeModel(RemoveModelRequest)
 
     /// remote use (TransferPayloads.swift)
     case relayed(RelayedNotice)
@@ -92,7 +94,7 @@ public enum RequestBody: Equatable, Sendable {
     case download(DownloadRequest)
 
     public static let typeNames = ["hello", "submit", "jobs", "show", "follow", "cancel", "remove", "resume", "models", "info", "schedule", "act", "prune",
-                                   "export", "forward", "relayed", "hasBlob", "upload", "download"]
+                                   "export", "forward", "relayed", "hasBlob", "upload", "download", "remove-model"]
 
     public var typeName: String {
         switch self {
@@ -115,6 +117,7 @@ public enum RequestBody: Equatable, Sendable {
         case .hasBlob: return "hasBlob"
         case .upload: return "upload"
         case .download: return "download"
+        case .removeModel: return "remove-model"
         }
     }
 }
@@ -142,6 +145,7 @@ public struct Request: Encodable, Equatable, Sendable {
         case .hasBlob(let p): try p.encode(to: encoder)
         case .upload(let p): try p.encode(to: encoder)
         case .download(let p): try p.encode(to: encoder)
+        case .removeModel(let p): try p.encode(to: encoder)
         case .jobs, .models, .info: break
         }
     }
@@ -193,6 +197,7 @@ public struct Request: Encodable, Equatable, Sendable {
         case "hasBlob": body = .hasBlob(try payload(BlobQuery.self))
         case "upload": body = .upload(try payload(UploadChunk.self))
         case "download": body = .download(try payload(DownloadRequest.self))
+        case "remove-model": body = .removeModel(try payload(RemoveModelRequest.self))
         default:
             throw ProtocolError(.unknownType, "unknown message type '\(type.prefix(64))' (known types: \(RequestBody.typeNames.joined(separator: ", ")))", field: "type")
         }
@@ -296,6 +301,7 @@ public enum ResponseBody: Equatable, Sendable {
     case uploaded(UploadReply)
     case downloaded(DownloadReply)
     case resolved(ResolvedReply)
+    case modelRemoved(RemoveModelReply)
     case error(ErrorReply)
     case event(EventReply)
     /// a type this client does not know (a newer daemon): ignore it
@@ -322,6 +328,7 @@ public enum ResponseBody: Equatable, Sendable {
         case .uploaded: return "uploaded"
         case .downloaded: return "downloaded"
         case .resolved: return "resolved"
+        case .modelRemoved: return "model-removed"
         case .error: return "error"
         case .event: return "event"
         case .unknown(let t): return t
@@ -360,6 +367,7 @@ public struct Response: Codable, Equatable, Sendable {
         case .uploaded(let p): try p.encode(to: encoder)
         case .downloaded(let p): try p.encode(to: encoder)
         case .resolved(let p): try p.encode(to: encoder)
+        case .modelRemoved(let p): try p.encode(to: encoder)
         case .error(let p): try p.encode(to: encoder)
         case .event(let p): try p.encode(to: encoder)
         case .unknown: break
@@ -389,6 +397,7 @@ public struct Response: Codable, Equatable, Sendable {
         case "uploaded": body = .uploaded(try UploadReply(from: decoder))
         case "downloaded": body = .downloaded(try DownloadReply(from: decoder))
         case "resolved": body = .resolved(try ResolvedReply(from: decoder))
+        case "model-removed": body = .modelRemoved(try RemoveModelReply(from: decoder))
         case "error": body = .error(try ErrorReply(from: decoder))
         case "event": body = .event(try EventReply(from: decoder))
         default: body = .unknown(header.type)

@@ -52,6 +52,7 @@ public struct JobInfo: Codable, Equatable, Sendable {
     public var owner: UInt32?                // uid of the client that submitted it (nil: jobs from before owners)
     public var slurmJob: String?             // executor = slurm: the Slurm job id (sbatch --parsable)
     public var node: String?                 // executor = slurm: the compute node it runs (or last ran) on
+    public var model: String?                // the exact model version it produces or uses (name@v), or the checkpoint file given
 
     public init(id: String, kind: String, state: JobState) {
         self.id = id; self.kind = kind; self.state = state
@@ -125,12 +126,14 @@ public struct DaemonInfo: Codable, Equatable, Sendable {
 /// A named model in the daemon's models directory.
 public struct ModelInfo: Codable, Equatable, Sendable {
     public var name: String
+    /// the version under `name` (nil: a daemon from before versions)
+    public var version: Int?
     public var path: String
     public var modifiedAt: Double?
     /// the runner's model.json, as written
     public var metadata: JSONValue?
-    public init(name: String, path: String, modifiedAt: Double?, metadata: JSONValue?) {
-        self.name = name; self.path = path; self.modifiedAt = modifiedAt; self.metadata = metadata
+    public init(name: String, version: Int? = nil, path: String, modifiedAt: Double?, metadata: JSONValue?) {
+        self.name = name; self.version = version; self.path = path; self.modifiedAt = modifiedAt; self.metadata = metadata
     }
 }
 

@@ -43,7 +43,7 @@ enum GMMJob {
         }
         let meta = ModelMetadata(kind: .gmm, name: s.name, createdAt: ISO8601DateFormatter().string(from: Date()), jobID: ctx.jobID,
                                  dataset: loaded.info, normalizer: loaded.normalizer, condNormalizer: nil, train: nil,
-                                 classPrior: nil, finalLoss: nil, gmm: gmm, gmmLogLikelihood: ll.last)
+                                 classPrior: nil, finalLoss: nil, gmm: gmm, gmmLogLikelihood: ll.last, version: s.version ?? 1)
         let model = StoredModel(metadata: meta, parameters: [])
         try ModelStore.save(model, modelsDir: ctx.modelsDir)
         // sample it once and score it like any model
@@ -60,7 +60,7 @@ enum GMMJob {
         var outputs = JobPlots.sampling(jobDir: ctx.jobDir, samples: gen.points, reference: reference, dim: loaded.raw.dim,
                                         modes: modes, trajectory: [], title: "\(s.name) · GMM K=\(s.components)")
         outputs["samples"] = samplesURL.path
-        outputs["model"] = ModelStore.directory(ctx.modelsDir, s.name).appendingPathComponent("model.ckpt").path
+        outputs["model"] = ModelStore.checkpointURL(ctx.modelsDir, s.name, version: s.version ?? 1).path
         ctx.emit(JobEvent(kind: .metrics, metrics: metrics))
         return .succeeded(JobResult(outputs: outputs, metrics: metrics))
     }

@@ -51,20 +51,20 @@ enum Generation {
                                            maxBatch: min(r.count, r.sampler.maxBatch))
         denoiser.guidance = Float(r.guidance)
         if r.guidance > 0 && !config.usesClasses {
-            throw JobError.invalid(field: "guidance", message: "model '\(meta.name)' was trained without class labels (train with conditional=true)")
+            throw JobError.invalid(field: "guidance", message: "--guidance: model '\(meta.name)' was trained without class labels (train with --conditional)")
         }
         if r.guidance > 0 && r.classLabel == nil {
-            throw JobError.invalid(field: "guidance", message: "classifier-free guidance needs a class: add classLabel")
+            throw JobError.invalid(field: "guidance", message: "--guidance needs a class to guide towards: add --class K")
         }
         // labels: the requested class, or per-sample classes drawn by the data's class shares when the
         // source is class-conditional, or nil (the null class: unconditional)
         var labels: [Int]? = nil
         if let k = r.classLabel {
             guard config.usesClasses else {
-                throw JobError.invalid(field: "classLabel", message: "model '\(meta.name)' was trained without class labels")
+                throw JobError.invalid(field: "classLabel", message: "--class: model '\(meta.name)' was trained without class labels (train with --conditional)")
             }
             guard k < config.numClasses else {
-                throw JobError.invalid(field: "classLabel", message: "class \(k) is out of range: model '\(meta.name)' knows classes 0...\(config.numClasses - 1)")
+                throw JobError.invalid(field: "classLabel", message: "--class \(k) is out of range: model '\(meta.name)' knows classes 0...\(config.numClasses - 1)")
             }
             labels = Array(repeating: k, count: r.count)
         } else if let prior = meta.classPrior {

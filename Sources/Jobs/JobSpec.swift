@@ -18,6 +18,8 @@ public struct JobSpec: Codable, Equatable, Sendable {
     public var datasetSize: Int?         // points drawn from a built-in dataset
     public var steps: Int?               // train: optimizer steps; sample: sampler steps
     public var name: String?             // model name to save (train, gmm)
+    public var newVersion: Bool?         // train, gmm: save as the next version of an existing name
+    public var version: Int?             // train, gmm: the version this job writes (set by the daemon at submit)
     public var objective: String?        // eps | x0 | v | flow | regression (behaviour cloning)
     public var schedule: String?         // linear | cosine
     public var timesteps: Int?           // T
@@ -53,7 +55,7 @@ public struct JobSpec: Codable, Equatable, Sendable {
     public var iterations: Int?          // gmm: EM iterations
 
     // sample
-    public var model: String?            // model name (or path to a checkpoint)
+    public var model: String?            // model NAME, NAME@V, or (the job's copy of) a checkpoint path
     public var sampler: String?          // ddpm | ddpm-large | ddim | sde | pc | ode | dpm++2m | flow-euler | flow-heun | langevin
     public var count: Int?
     public var eta: Double?
@@ -138,7 +140,7 @@ extension JobSpec {
     }
 
     static let knownKeys: [String] = [
-        "kind", "dataset", "datasetSize", "steps", "name", "objective", "schedule", "timesteps", "betaStart",
+        "kind", "dataset", "datasetSize", "steps", "name", "newVersion", "version", "objective", "schedule", "timesteps", "betaStart",
         "betaEnd", "zeroTerminalSNR", "width", "depth", "timeEmbedDim", "classEmbedDim", "activation",
         "batchSize", "lr", "warmupSteps", "weightDecay", "clipNorm", "emaDecay", "conditional", "condDropout",
         "conditionColumns", "labelColumn", "prior", "normalize", "dataScale", "preconditioning", "inputStd",

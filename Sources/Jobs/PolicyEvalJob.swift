@@ -35,7 +35,7 @@ private struct EvalCancelled: Error {}
 
 enum PolicyEvalJob {
     static func run(_ s: PolicyEvalSettings, context ctx: JobContext) throws -> JobOutcome {
-        let model = try ModelStore.load(s.model, modelsDir: ctx.modelsDir)
+        let model = try ModelStore.load(s.model, modelsDir: ctx.modelsDir, allowPath: true)
         try PolicyFit.check(model, task: s.task)
         let (backend, reason) = try BackendSelection.make(BackendOptions(choice: s.backend ?? ctx.backend, device: ctx.device,
                                                                           shaderDir: ctx.shaderDir, cpuThreads: ctx.cpuThreads))

@@ -27,7 +27,7 @@ extension JobSpec {
         }
         if samples != nil { throw JobError.invalid(field: "samples", message: "a closed-loop eval (task=\(task)) runs a model, not a samples file") }
         if dataset != nil { throw JobError.invalid(field: "dataset", message: "a closed-loop eval (task=\(task)) takes no dataset") }
-        let model = try checkName(self.model, field: "model")
+        let model = try checkModelRef(self.model)
         var kind: SamplerKind? = nil
         if let raw = sampler {
             guard let k = SamplerKind(rawValue: raw) else {

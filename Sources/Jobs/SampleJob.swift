@@ -30,7 +30,7 @@ enum SampleJob {
     }
 
     static func run(_ s: SampleSettings, context ctx: JobContext) throws -> JobOutcome {
-        let model = try ModelStore.load(s.model, modelsDir: ctx.modelsDir)
+        let model = try ModelStore.load(s.model, modelsDir: ctx.modelsDir, allowPath: true)
         let meta = model.metadata
         let (backend, reason) = try BackendSelection.make(BackendOptions(choice: s.backend ?? ctx.backend, device: ctx.device,
                                                                           shaderDir: ctx.shaderDir, cpuThreads: ctx.cpuThreads))

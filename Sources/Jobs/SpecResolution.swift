@@ -48,6 +48,8 @@ public struct TrainSettings: Codable, Equatable, Sendable {
     public var prior: String
     public var checkpointEvery: Int?
     public var backend: BackendChoice?
+    /// the version of `name` this job writes (nil: 1)
+    public var version: Int? = nil
 }
 
 public struct SampleSettings: Codable, Equatable, Sendable {
@@ -71,6 +73,8 @@ public struct GMMSettings: Codable, Equatable, Sendable {
     public var covariance: CovarianceType
     public var iterations: Int
     public var seed: UInt64
+    /// the version of `name` this job writes (nil: 1)
+    public var version: Int? = nil
 }
 
 public struct EvalSettings: Codable, Equatable, Sendable {
@@ -107,6 +111,14 @@ func checkName(_ name: String?, field: String) throws -> String {
         throw invalid(field, "'\(name)' must be 1–64 letters, digits, '-', '_' or '.', not starting with '.'")
     }
     return name
+}
+
+/// A model reference: NAME, NAME@V, or a checkpoint path (a job's copy of a file the client passed).
+func checkModelRef(_ ref: String?) throws -> String {
+    guard let ref, !ref.isEmpty else { throw invalid("model", "required (a model name such as 'ring8-eps', NAME@V, or a model.ckpt path)") }
+    if ModelStore.isPath(ref) { try checkInputFile(ref, field: "model"); return ref }
+    _ = try ModelStore.parse(ref)
+    return ref
 }
 
 /// An input file must exist and be a regular file (a FIFO or device would block or never end).
@@ -185,16 +197,17 @@ extension JobSpec {
         let prior = self.prior ?? "standard"
         guard prior == "standard" || prior == "class" else { throw invalid("prior", "'\(prior)' is not one of standard, class") }
         if prior == "class" && !(conditional ?? false) {
-            throw invalid("prior", "a class-conditional source needs class labels: add conditional=true")
+            throw invalid("prior", "a class-conditional source needs class labels: add --conditional")
         }
         _ = try check(checkpointEvery, "checkpointEvery", 1...10_000_000, default: 1)
         return TrainSettings(name: name, data: data, config: config, conditional: conditional ?? false, prior: prior,
-                             checkpointEvery: checkpointEvery, backend: try backendChoice(backend))
+                             checkpointEvery: checkpointEvery, backend: try backendChoice(backend),
+                             version: try version.map { try check($0, "version", 1...1_000_000, default: 1) })
     }
 
     public func resolvedSample() throws -> SampleSettings {
         guard kind == .sample else { throw invalid("kind", "expected sample") }
-        let model = try checkName(self.model, field: "model")
+        let model = try checkModelRef(self.model)
         let kind: SamplerKind = try enumValue(sampler, "sampler", default: .ddim)
         let defaultSteps: Int
         switch kind {
@@ -247,7 +260,7 @@ extension JobSpec {
                            components: try check(components, "components", 1...1000, default: 8),
                            covariance: try enumValue(covariance, "covariance", default: CovarianceType.full),
                            iterations: try check(iterations, "iterations", 1...100_000, default: 200),
-                           seed: seed ?? 0)
+                           seed: seed ?? 0, version: try version.map { try check($0, "version", 1...1_000_000, default: 1) })
     }
 
     public func resolvedEval() throws -> EvalSettings {

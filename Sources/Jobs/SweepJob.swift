@@ -27,7 +27,7 @@ public struct SweepRun: Codable, Equatable, Sendable {
 extension JobSpec {
     public func resolvedSweep() throws -> SweepSettings {
         guard kind == .sweep else { throw JobError.invalid(field: "kind", message: "expected sweep") }
-        let model = try checkName(self.model, field: "model")
+        let model = try checkModelRef(self.model)
         let specs = samplers ?? JobSpec.defaultSweepSamplers
         var runs: [SweepRun] = []
         for item in specs {
@@ -49,7 +49,7 @@ extension JobSpec {
             throw JobError.invalid(field: "guidanceScales", message: "each scale must be in 0...100 (got \(bad))")
         }
         if scales.contains(where: { $0 > 0 }) && classLabel == nil {
-            throw JobError.invalid(field: "guidanceScales", message: "guidance needs a class: add classLabel")
+            throw JobError.invalid(field: "guidanceScales", message: "--guidance-scales needs a class to guide towards: add --class K")
         }
         let count = count ?? 2000
         guard (1...1_000_000).contains(count) else { throw JobError.invalid(field: "count", message: "must be in 1...1000000 (got \(count))") }
@@ -98,7 +98,7 @@ public enum SweepJob {
         let exact: ExactScoreBaseline?
 
         init(_ s: SweepSettings, context ctx: JobContext) throws {
-            model = try ModelStore.load(s.model, modelsDir: ctx.modelsDir)
+            model = try ModelStore.load(s.model, modelsDir: ctx.modelsDir, allowPath: true)
             guard model.metadata.kind == .diffusion else {
                 throw JobError.invalid(field: "model", message: "'\(s.model)' is a GMM; sweeps compare diffusion samplers")
             }

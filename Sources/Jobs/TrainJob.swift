@@ -102,14 +102,14 @@ enum TrainJob {
         let meta = ModelMetadata(kind: .diffusion, name: s.name, createdAt: ISO8601DateFormatter().string(from: Date()),
                                  jobID: ctx.jobID, dataset: loaded.info, normalizer: loaded.normalizer,
                                  condNormalizer: loaded.condNormalizer, train: stored, classPrior: classPrior,
-                                 finalLoss: finalLoss, gmm: nil, gmmLogLikelihood: nil)
+                                 finalLoss: finalLoss, gmm: nil, gmmLogLikelihood: nil, version: s.version ?? 1)
         let model = StoredModel(metadata: meta, parameters: ema)
         try ModelStore.save(model, modelsDir: ctx.modelsDir)
-        ctx.emit(JobEvent(kind: .log, message: "saved model '\(s.name)' (\(ema.count) parameters)"))
+        ctx.emit(JobEvent(kind: .log, message: "saved model '\(meta.reference)' (\(ema.count) parameters)"))
 
         // a quick look at what it learned: samples with the default fast sampler, metrics, plots
         var outputs: [String: String] = [
-            "model": ModelStore.directory(ctx.modelsDir, s.name).appendingPathComponent("model.ckpt").path,
+            "model": ModelStore.checkpointURL(ctx.modelsDir, s.name, version: s.version ?? 1).path,
             "loss_csv": log.url.path,
         ]
         var metrics: [String: Double] = ["final_loss": finalLoss, "steps": Double(config.steps)]

@@ -103,7 +103,7 @@ import Glibc
         #expect(message { try JobRunner.validate(s) } == "invalid parameter 'out': '\(fifo)' exists and is not a regular file; choose another path")
     }
 
-    @Test func actAndSampleTakePlainModelNamesOnly() throws {
+    @Test func actTakesPlainModelNamesOnlyAndSampleFilesMustBeModels() throws {
         let state = try TestState(); defer { state.remove() }
         let server = PolicyServer(backend: SIMDBackend(threads: 1), modelsDir: state.models)
         let real = state.root.appendingPathComponent("x.ckpt").path
@@ -117,10 +117,13 @@ import Glibc
         }
         #expect(actError("nosuch") == "no model 'nosuch' (no models yet: train one first)")
         #expect(message { _ = try ModelStore.load(real, modelsDir: state.models) }?.hasPrefix("invalid parameter 'model'") == true)
-        var s = sampleSpec(model: "../x", sampler: "ddim", steps: 5)
-        #expect(message { try JobRunner.validate(s) }?.hasPrefix("invalid parameter 'model': '../x' must be") == true)
-        s.model = real
+        // a job's spec may name a checkpoint file (its copy of one the client passed open; the daemon
+        // takes a path without a descriptor only from root or its own user): it must exist and be a model
+        var s = sampleSpec(model: "../ghost.ckpt", sampler: "ddim", steps: 5)
         #expect(message { try JobRunner.validate(s) }?.hasPrefix("invalid parameter 'model'") == true)
+        s.model = real
+        #expect(message { try JobRunner.validate(s) } == nil)
+        #expect(message { _ = try ModelStore.load(real, modelsDir: state.models, allowPath: true) }?.contains("is not a model checkpoint") == true)
     }
 }
 
