@@ -30,7 +30,7 @@ let commands: [(name: String, run: ([String]) throws -> ExitCode, summary: Strin
 let mainHelp = """
 usage: diffctl [--socket PATH] [--json] [--no-color] [--version] COMMAND [opts]
        diffctl --host ssh://[user@]box[:port] COMMAND [opts]
-       (or DIFFUSIOND_SOCKET=PATH, DIFFUSIOND_HOST=ssh://…; NO_COLOR=1 as --no-color)
+       (or DIFFUSIOND_SOCKET=PATH / DIFFUSIOND_HOST=ssh://…; NO_COLOR=1)
 
 Talks to a running diffusiond. Commands:
 \(commands.map { "  " + $0.name.padding(toLength: 11, withPad: " ", startingAt: 0) + fitted($0.summary, width: 67) }.joined(separator: "\n"))

@@ -51,7 +51,7 @@ private func screenLines(_ s: String) -> [String] {
         // logs: the job's own lines (start, saved model, final state), no progress
         let logs = try diffctl(["logs", trained], socket: d.socket)
         #expect(logs.status == 0, "\(logs.stderr)")
-        #expect(logs.stdout.contains("saved model 'quiet'") && logs.stdout.contains("succeeded"), "\(logs.stdout)")
+        #expect(logs.stdout.contains("saved model 'quiet@1'") && logs.stdout.contains("succeeded"), "\(logs.stdout)")
         let logsJSON = try diffctl(["logs", trained, "--json"], socket: d.socket)
         let kinds = Set(logsJSON.stdout.split(separator: "\n").compactMap { try? JSONDecoder().decode(JobEventMessage.self, from: Data($0.utf8)).kind })
         #expect(!kinds.isEmpty && !kinds.contains("progress"), "logs has no progress events: \(kinds)")
