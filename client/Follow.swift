@@ -11,10 +11,9 @@ let followHelp = helpText(
     options: [],
     examples: ["diffctl follow j3", "diffctl follow j3 --json | jq .loss"])
 
-func followCommand(_ argv: [String]) throws -> ExitCode {
-    let args = try parseArguments(argv, options: [])
-    if args.help { print(followHelp); return .ok }
-    guard args.positionals.count == 1 else { throw UsageError(description: "follow needs one job id: \(followUsage)") }
+/// Ask the daemon to follow the job named by the one positional argument: the connection, the
+/// reply (the job, or an error) and the events that arrived before it (follow, wait).
+func startFollowing(_ args: ParsedArguments) throws -> (ClientConnection, ResponseBody, [JobEventMessage]) {
     let conn = try openSession(args)
     let id = try conn.send(.follow(JobRequest(job: args.positionals[0])))
     var early: [JobEventMessage] = []
@@ -22,6 +21,14 @@ func followCommand(_ argv: [String]) throws -> ExitCode {
     do { reply = try conn.response(to: id, timeout: 60) { early.append($0) } } catch {
         throw fail(.noDaemon, "the daemon went away: \(error)")
     }
+    return (conn, reply, early)
+}
+
+func followCommand(_ argv: [String]) throws -> ExitCode {
+    let args = try parseArguments(argv, options: [])
+    if args.help { print(followHelp); return .ok }
+    guard args.positionals.count == 1 else { throw UsageError(description: "follow needs one job id: \(followUsage)") }
+    let (conn, reply, early) = try startFollowing(args)
     switch reply {
     case .following(let f):
         return try streamEvents(conn, job: f.job, recentLosses: f.recentLosses ?? [], json: args.json, pending: early)

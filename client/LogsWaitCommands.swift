@@ -111,13 +111,7 @@ func waitCommand(_ argv: [String]) throws -> ExitCode {
     let args = try parseArguments(argv, options: [])
     if args.help { print(waitHelp); return .ok }
     guard args.positionals.count == 1 else { throw UsageError(description: "wait needs one job id (see diffctl wait --help)") }
-    let conn = try openSession(args)
-    let id = try conn.send(.follow(JobRequest(job: args.positionals[0])))
-    var early: [JobEventMessage] = []
-    let reply: ResponseBody
-    do { reply = try conn.response(to: id, timeout: 60) { early.append($0) } } catch {
-        throw fail(.noDaemon, "the daemon went away: \(error)")
-    }
+    let (conn, reply, early) = try startFollowing(args)
     let job: JobInfo
     switch reply {
     case .following(let f): job = f.job
