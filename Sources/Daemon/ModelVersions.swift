@@ -107,12 +107,20 @@ extension JobManager {
         defer { submitLock.unlock() }
         let (name, version): (String, Int?)
         do { (name, version) = try ModelStore.parse(ref) } catch let e as JobError { throw JobManager.protocolError(e) }
+        var blockers: [String] = []
+        var firstID: String?
         for e in liveEntries() {
             let info = e.snapshot()
             guard let used = info.model, let at = used.lastIndex(of: "@"), String(used[..<at]) == name else { continue }
             if let version, Int(used[used.index(after: at)...]) != version { continue }
             let how = e.spec.kind == .train || e.spec.kind == .gmm ? "produces" : "uses"
-            throw ProtocolError(.conflict, "model \(ref) is in use: job \(info.id) (\(info.state.rawValue)) \(how) \(used); wait for it or cancel it (diffctl cancel \(info.id)) first", field: "model")
+            blockers.append("job \(info.id) (\(info.state.rawValue)) \(how) \(used)")
+            if firstID == nil { firstID = info.id }
+        }
+        if let firstID {
+            // every blocking job is named, so one refusal tells the whole story
+            let cancel = blockers.count == 1 ? "diffctl cancel \(firstID)" : "diffctl cancel JOB"
+            throw ProtocolError(.conflict, "model \(ref) is in use: \(blockers.joined(separator: ", ")); wait for them or cancel them (\(cancel)) first", field: "model")
         }
         do { return try ModelStore.remove(ref, modelsDir: modelsURL) } catch let e as JobError {
             throw JobManager.protocolError(e)
