@@ -1,4 +1,4 @@
-// Elementwise.swift — vectorised elementwise kernels of the SIMD backend: axpby, combine3,
+// Elementwise.swift — vectorised elementwise kernels of the SIMD backend: axpby, axpbypcz,
 // rowCombine, sums of squares, bias gradient, MSE, AdamW, EMA. Each works on a range
 // [start, end) so the backend can split it over threads; tails use scalar loops.
 import DiffusionCore

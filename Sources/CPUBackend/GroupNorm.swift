@@ -50,10 +50,9 @@ func affineKernel(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
 extension SIMDBackend {
     public func groupNormForward(x: BufferView, gamma: BufferView, beta: BufferView, y: BufferView, stats: BufferView,
                                  batch: Int, channels: Int, spatial: Int, groups: Int, eps: Float) {
-        ImageOpChecks.groups("groupNormForward", channels: channels, groups: groups)
         let n = batch * channels * spatial
-        ImageOpChecks.bcs("groupNormForward", [("x", x, n), ("y", y, n), ("gamma", gamma, channels), ("beta", beta, channels),
-                                               ("stats", stats, 2 * batch * groups)])
+        ImageOpChecks.groupNormForward(x: x, gamma: gamma, beta: beta, y: y, stats: stats, batch: batch, channels: channels,
+                                       spatial: spatial, groups: groups)
         let X = ptr(x), G = ptr(gamma), Bt = ptr(beta), Y = ptr(y), ST = ptr(stats)
         let cpg = channels / groups, len = cpg * spatial
         runner.forEachChunk(count: batch * groups, minChunk: max(1, (1 << 14) / max(len, 1)), align: 1) { p0, p1 in
@@ -74,10 +73,9 @@ extension SIMDBackend {
     public func groupNormBackward(x: BufferView, gamma: BufferView, stats: BufferView, dy: BufferView,
                                   dx: BufferView, dGamma: BufferView, dBeta: BufferView,
                                   batch: Int, channels: Int, spatial: Int, groups: Int) {
-        ImageOpChecks.groups("groupNormBackward", channels: channels, groups: groups)
         let n = batch * channels * spatial
-        ImageOpChecks.bcs("groupNormBackward", [("x", x, n), ("dy", dy, n), ("dx", dx, n), ("gamma", gamma, channels),
-                                                ("stats", stats, 2 * batch * groups), ("dGamma", dGamma, channels), ("dBeta", dBeta, channels)])
+        ImageOpChecks.groupNormBackward(x: x, gamma: gamma, stats: stats, dy: dy, dx: dx, dGamma: dGamma, dBeta: dBeta,
+                                        batch: batch, channels: channels, spatial: spatial, groups: groups)
         let X = ptr(x), G = ptr(gamma), ST = ptr(stats), DY = ptr(dy), DX = ptr(dx)
         let cpg = channels / groups, len = cpg * spatial
         // per (b, c): Σ_s dy and Σ_s dy·x̂, reduced over b in order afterwards (deterministic)
@@ -126,7 +124,7 @@ extension SIMDBackend {
     public func filmForward(x: BufferView, scale: BufferView, shift: BufferView, y: BufferView,
                             batch: Int, channels: Int, spatial: Int) {
         let n = batch * channels * spatial, rows = batch * channels
-        ImageOpChecks.bcs("filmForward", [("x", x, n), ("y", y, n), ("scale", scale, rows), ("shift", shift, rows)])
+        ImageOpChecks.filmForward(x: x, scale: scale, shift: shift, y: y, batch: batch, channels: channels, spatial: spatial)
         let X = ptr(x), SC = ptr(scale), SH = ptr(shift), Y = ptr(y)
         runner.forEachChunk(count: rows, minChunk: max(1, (1 << 15) / max(spatial, 1)), align: 1) { r0, r1 in
             for r in r0..<r1 {
@@ -142,8 +140,8 @@ extension SIMDBackend {
                              dx: BufferView, dScale: BufferView, dShift: BufferView,
                              batch: Int, channels: Int, spatial: Int) {
         let n = batch * channels * spatial, rows = batch * channels
-        ImageOpChecks.bcs("filmBackward", [("x", x, n), ("dy", dy, n), ("dx", dx, n), ("scale", scale, rows),
-                                           ("dScale", dScale, rows), ("dShift", dShift, rows)])
+        ImageOpChecks.filmBackward(x: x, scale: scale, dy: dy, dx: dx, dScale: dScale, dShift: dShift,
+                                   batch: batch, channels: channels, spatial: spatial)
         let X = ptr(x), SC = ptr(scale), DY = ptr(dy), DX = ptr(dx), DS = ptr(dScale), DH = ptr(dShift)
         runner.forEachChunk(count: rows, minChunk: max(1, (1 << 14) / max(spatial, 1)), align: 1) { r0, r1 in
             for r in r0..<r1 {
@@ -161,9 +159,9 @@ extension SIMDBackend {
 
     public func upsampleNearestForward(x: BufferView, y: BufferView, batch: Int, channels: Int,
                                        height: Int, width: Int, factorH: Int, factorW: Int) {
-        ImageOpChecks.factors("upsampleNearestForward", factorH, factorW)
         let planes = batch * channels, oh = height * factorH, ow = width * factorW
-        ImageOpChecks.bcs("upsampleNearestForward", [("x", x, planes * height * width), ("y", y, planes * oh * ow)])
+        ImageOpChecks.upsampleNearest("upsampleNearestForward", small: ("x", x), large: ("y", y), batch: batch, channels: channels,
+                                       height: height, width: width, factorH: factorH, factorW: factorW)
         let X = ptr(x), Y = ptr(y)
         runner.forEachChunk(count: planes * height, minChunk: max(1, (1 << 15) / max(ow * factorH, 1)), align: 1) { r0, r1 in
             for r in r0..<r1 {
@@ -187,9 +185,9 @@ extension SIMDBackend {
 
     public func upsampleNearestBackward(dy: BufferView, dx: BufferView, batch: Int, channels: Int,
                                         height: Int, width: Int, factorH: Int, factorW: Int) {
-        ImageOpChecks.factors("upsampleNearestBackward", factorH, factorW)
         let planes = batch * channels, oh = height * factorH, ow = width * factorW
-        ImageOpChecks.bcs("upsampleNearestBackward", [("dx", dx, planes * height * width), ("dy", dy, planes * oh * ow)])
+        ImageOpChecks.upsampleNearest("upsampleNearestBackward", small: ("dx", dx), large: ("dy", dy), batch: batch, channels: channels,
+                                       height: height, width: width, factorH: factorH, factorW: factorW)
         let DY = ptr(dy), DX = ptr(dx)
         runner.forEachChunk(count: planes * height, minChunk: max(1, (1 << 15) / max(ow * factorH, 1)), align: 1) { r0, r1 in
             for r in r0..<r1 {

@@ -119,7 +119,7 @@ public final class ReferenceBackend: Backend {
         let X = ptr(x), Y = ptr(y), O = ptr(out)
         for i in 0..<out.count { O[i] = a * X[i] + b * Y[i] }
     }
-    public func combine3(a: Float, x: BufferView, b: Float, y: BufferView, c: Float, z: BufferView, out: BufferView) {
+    public func axpbypcz(a: Float, x: BufferView, b: Float, y: BufferView, c: Float, z: BufferView, out: BufferView) {
         let X = ptr(x), Y = ptr(y), Z = ptr(z), O = ptr(out)
         for i in 0..<out.count { O[i] = a * X[i] + b * Y[i] + c * Z[i] }
     }

@@ -4,24 +4,6 @@
 import DiffusionCore
 
 /// Shape checks both CPU backends run at the Backend boundary of the image ops.
-enum ImageOpChecks {
-    static func conv(_ op: String, _ s: Conv2DShape, x: BufferView, weight: BufferView, y: BufferView) {
-        if let problem = s.problem { shapeCheck(false, "\(op): \(problem)") }
-        shapeCheck(x.count >= s.inputCount, "\(op): x has \(x.count) floats, needs \(s.inputCount) for \(s)")
-        shapeCheck(weight.count >= s.weightCount, "\(op): weight has \(weight.count) floats, needs \(s.weightCount) for \(s)")
-        shapeCheck(y.count >= s.outputCount, "\(op): output has \(y.count) floats, needs \(s.outputCount) for \(s)")
-    }
-    static func bcs(_ op: String, _ views: [(String, BufferView, Int)]) {
-        for (name, v, n) in views { shapeCheck(v.count >= n, "\(op): \(name) has \(v.count) floats, needs \(n)") }
-    }
-    static func groups(_ op: String, channels: Int, groups: Int) {
-        shapeCheck(groups >= 1 && channels >= 1 && channels % groups == 0, "\(op): \(groups) groups do not divide \(channels) channels")
-    }
-    static func factors(_ op: String, _ fh: Int, _ fw: Int) {
-        shapeCheck(fh >= 1 && fw >= 1, "\(op): factors \(fh)×\(fw) must be ≥ 1")
-    }
-}
-
 extension ReferenceBackend {
     public func conv2dForward(x: BufferView, weight: BufferView, bias: BufferView, y: BufferView, shape s: Conv2DShape) {
         ImageOpChecks.conv("conv2dForward", s, x: x, weight: weight, y: y)
@@ -79,10 +61,9 @@ extension ReferenceBackend {
 
     public func groupNormForward(x: BufferView, gamma: BufferView, beta: BufferView, y: BufferView, stats: BufferView,
                                  batch: Int, channels: Int, spatial: Int, groups: Int, eps: Float) {
-        ImageOpChecks.groups("groupNormForward", channels: channels, groups: groups)
         let n = batch * channels * spatial
-        ImageOpChecks.bcs("groupNormForward", [("x", x, n), ("y", y, n), ("gamma", gamma, channels), ("beta", beta, channels),
-                                               ("stats", stats, 2 * batch * groups)])
+        ImageOpChecks.groupNormForward(x: x, gamma: gamma, beta: beta, y: y, stats: stats, batch: batch, channels: channels,
+                                       spatial: spatial, groups: groups)
         let X = ptr(x), G = ptr(gamma), Bt = ptr(beta), Y = ptr(y), ST = ptr(stats)
         let cpg = channels / groups, len = cpg * spatial
         for b in 0..<batch { for g in 0..<groups {
@@ -105,10 +86,9 @@ extension ReferenceBackend {
     public func groupNormBackward(x: BufferView, gamma: BufferView, stats: BufferView, dy: BufferView,
                                   dx: BufferView, dGamma: BufferView, dBeta: BufferView,
                                   batch: Int, channels: Int, spatial: Int, groups: Int) {
-        ImageOpChecks.groups("groupNormBackward", channels: channels, groups: groups)
         let n = batch * channels * spatial
-        ImageOpChecks.bcs("groupNormBackward", [("x", x, n), ("dy", dy, n), ("dx", dx, n), ("gamma", gamma, channels),
-                                                ("stats", stats, 2 * batch * groups), ("dGamma", dGamma, channels), ("dBeta", dBeta, channels)])
+        ImageOpChecks.groupNormBackward(x: x, gamma: gamma, stats: stats, dy: dy, dx: dx, dGamma: dGamma, dBeta: dBeta,
+                                        batch: batch, channels: channels, spatial: spatial, groups: groups)
         let X = ptr(x), G = ptr(gamma), ST = ptr(stats), DY = ptr(dy), DX = ptr(dx), DG = ptr(dGamma), DB = ptr(dBeta)
         let cpg = channels / groups, len = cpg * spatial
         var dg = [Double](repeating: 0, count: channels), db = [Double](repeating: 0, count: channels)
@@ -134,7 +114,7 @@ extension ReferenceBackend {
     public func filmForward(x: BufferView, scale: BufferView, shift: BufferView, y: BufferView,
                             batch: Int, channels: Int, spatial: Int) {
         let n = batch * channels * spatial, r = batch * channels
-        ImageOpChecks.bcs("filmForward", [("x", x, n), ("y", y, n), ("scale", scale, r), ("shift", shift, r)])
+        ImageOpChecks.filmForward(x: x, scale: scale, shift: shift, y: y, batch: batch, channels: channels, spatial: spatial)
         let X = ptr(x), SC = ptr(scale), SH = ptr(shift), Y = ptr(y)
         for row in 0..<r { for s in 0..<spatial {
             Y[row * spatial + s] = X[row * spatial + s] * (1 + SC[row]) + SH[row]
@@ -145,8 +125,8 @@ extension ReferenceBackend {
                              dx: BufferView, dScale: BufferView, dShift: BufferView,
                              batch: Int, channels: Int, spatial: Int) {
         let n = batch * channels * spatial, r = batch * channels
-        ImageOpChecks.bcs("filmBackward", [("x", x, n), ("dy", dy, n), ("dx", dx, n), ("scale", scale, r),
-                                           ("dScale", dScale, r), ("dShift", dShift, r)])
+        ImageOpChecks.filmBackward(x: x, scale: scale, dy: dy, dx: dx, dScale: dScale, dShift: dShift,
+                                   batch: batch, channels: channels, spatial: spatial)
         let X = ptr(x), SC = ptr(scale), DY = ptr(dy), DX = ptr(dx), DS = ptr(dScale), DH = ptr(dShift)
         for row in 0..<r {
             var ss = 0.0, sh = 0.0
@@ -161,9 +141,9 @@ extension ReferenceBackend {
 
     public func upsampleNearestForward(x: BufferView, y: BufferView, batch: Int, channels: Int,
                                        height: Int, width: Int, factorH: Int, factorW: Int) {
-        ImageOpChecks.factors("upsampleNearestForward", factorH, factorW)
         let planes = batch * channels, oh = height * factorH, ow = width * factorW
-        ImageOpChecks.bcs("upsampleNearestForward", [("x", x, planes * height * width), ("y", y, planes * oh * ow)])
+        ImageOpChecks.upsampleNearest("upsampleNearestForward", small: ("x", x), large: ("y", y), batch: batch, channels: channels,
+                                       height: height, width: width, factorH: factorH, factorW: factorW)
         let X = ptr(x), Y = ptr(y)
         for p in 0..<planes { for i in 0..<oh { for j in 0..<ow {
             Y[(p * oh + i) * ow + j] = X[(p * height + i / factorH) * width + j / factorW]
@@ -172,9 +152,9 @@ extension ReferenceBackend {
 
     public func upsampleNearestBackward(dy: BufferView, dx: BufferView, batch: Int, channels: Int,
                                         height: Int, width: Int, factorH: Int, factorW: Int) {
-        ImageOpChecks.factors("upsampleNearestBackward", factorH, factorW)
         let planes = batch * channels, oh = height * factorH, ow = width * factorW
-        ImageOpChecks.bcs("upsampleNearestBackward", [("dx", dx, planes * height * width), ("dy", dy, planes * oh * ow)])
+        ImageOpChecks.upsampleNearest("upsampleNearestBackward", small: ("dx", dx), large: ("dy", dy), batch: batch, channels: channels,
+                                       height: height, width: width, factorH: factorH, factorW: factorW)
         let DY = ptr(dy), DX = ptr(dx)
         for p in 0..<planes { for i in 0..<height { for j in 0..<width {
             var acc = 0.0

@@ -152,9 +152,9 @@ public final class SIMDBackend: Backend {
         runner.forEachChunk(count: out.count, minChunk: 1 << 15) { s, e in axpbyKernel(a, xp, b, yp, op, s, e) }
     }
 
-    public func combine3(a: Float, x: BufferView, b: Float, y: BufferView, c: Float, z: BufferView, out: BufferView) {
+    public func axpbypcz(a: Float, x: BufferView, b: Float, y: BufferView, c: Float, z: BufferView, out: BufferView) {
         shapeCheck(x.count >= out.count && y.count >= out.count && z.count >= out.count,
-                     "combine3: x, y, z, out have \(x.count), \(y.count), \(z.count), \(out.count) floats")
+                     "axpbypcz: x, y, z, out have \(x.count), \(y.count), \(z.count), \(out.count) floats")
         let xp = ptr(x), yp = ptr(y), zp = ptr(z), op = ptr(out)
         runner.forEachChunk(count: out.count, minChunk: 1 << 15) { s, e in combine3Kernel(a, xp, b, yp, c, zp, op, s, e) }
     }

@@ -130,32 +130,46 @@ enum ClientFiles {
 
     /// The passed `out` must be a regular file open for writing, outside the state directory.
     static func checkOut(_ fd: Int32, name: String, stateDir: String) throws {
+        try checkWritable(fd, parameter: "out", described: "'\(name)'", stateDir: stateDir, elsewhere: "write samples elsewhere")
+    }
+
+    /// A file a client passed for the daemon to write: a regular file, open for writing, outside
+    /// the state directory. `parameter` is the flag or field the error names; `described` the file.
+    static func checkWritable(_ fd: Int32, parameter: String, described: String, stateDir: String, elsewhere: String) throws {
         var st = stat()
         guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
-            throw ProtocolError(.invalidParameter, "invalid parameter 'out': '\(name)' is not a regular file", field: "out")
+            throw ProtocolError(.invalidParameter, "invalid parameter '\(parameter)': \(described) is not a regular file", field: "out")
         }
         let mode = fcntl(fd, F_GETFL) & O_ACCMODE
         guard mode == O_WRONLY || mode == O_RDWR else {
-            throw ProtocolError(.invalidParameter, "invalid parameter 'out': the file passed for '\(name)' is not open for writing", field: "out")
+            throw ProtocolError(.invalidParameter, "invalid parameter '\(parameter)': \(described) is not open for writing", field: "out")
         }
         var buf = [CChar](repeating: 0, count: 4096)
         let n = readlink("/proc/self/fd/\(fd)", &buf, buf.count - 1)
         if n > 0, SubmitChecks.isInside(String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self), stateDir) {
-            throw ProtocolError(.invalidParameter, "invalid parameter 'out': '\(name)' is inside the daemon's state directory; write samples elsewhere", field: "out")
+            throw ProtocolError(.invalidParameter, "invalid parameter '\(parameter)': \(described) is inside the daemon's state directory; \(elsewhere)", field: "out")
         }
     }
 
     /// Replace the contents of the client's `out` descriptor with the file at `path`.
     static func deliver(_ path: String, to fd: Int32) throws {
-        let data = try Data(contentsOf: URL(fileURLWithPath: path))
-        guard ftruncate(fd, 0) == 0 else { throw posixError("ftruncate") }
+        try replaceContents(of: fd, with: try Data(contentsOf: URL(fileURLWithPath: path)), what: "the output")
+    }
+
+    /// Truncate the passed descriptor and write `data` from offset 0, then fsync; errors say which
+    /// file (`what`) and which call failed.
+    static func replaceContents(of fd: Int32, with data: Data, what: String) throws {
+        func failure(_ op: String) -> ProtocolError {
+            ProtocolError(.internalError, "writing \(what) failed: \(op): \(String(cString: strerror(errno)))")
+        }
+        guard ftruncate(fd, 0) == 0 else { throw failure("ftruncate") }
         var offset = 0
         while offset < data.count {
             let n = data.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, data.count - offset, off_t(offset)) }
-            if n < 0 { if errno == EINTR { continue }; throw posixError("write") }
+            if n < 0 { if errno == EINTR { continue }; throw failure("write") }
             offset += n
         }
-        _ = fsync(fd)
+        guard fsync(fd) == 0 else { throw failure("fsync") }
     }
 
     private static func copyContents(of fd: Int32, to path: String, limit: Int, field: String, name: String) throws {

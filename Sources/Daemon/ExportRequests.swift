@@ -47,16 +47,17 @@ final class ExportRequests: @unchecked Sendable {
         guard let out = byName["out"], let sidecar = byName["sidecar"] else {
             throw ProtocolError(.invalidParameter, "export needs two open files, \"out\" (the weights) and \"sidecar\" (the JSON); diffctl export --out FILE passes both", field: "files")
         }
-        try checkWritable(out, flag: "--out")
-        try checkWritable(sidecar, flag: "--out (its .json sidecar)")
+        try ClientFiles.checkWritable(out, parameter: "--out", described: "the file passed", stateDir: stateDir, elsewhere: "export elsewhere")
+        try ClientFiles.checkWritable(sidecar, parameter: "--out (its .json sidecar)", described: "the file passed", stateDir: stateDir,
+                                      elsewhere: "export elsewhere")
         let exported: ExportedModel
         do {
             let model = try ModelStore.load(r.model, modelsDir: modelsDir)
             let fileName = (r.fileName.map { ($0 as NSString).lastPathComponent }).flatMap { $0.isEmpty ? nil : $0 } ?? "\(r.model).\(format.rawValue)"
             exported = try ModelExport.export(model, format: format, fileName: fileName)
         } catch let e as JobError { throw JobManager.protocolError(e) }
-        try replaceContents(of: out, with: exported.weights, what: "the weights file")
-        try replaceContents(of: sidecar, with: exported.sidecarJSON, what: "the sidecar")
+        try ClientFiles.replaceContents(of: out, with: exported.weights, what: "the weights file")
+        try ClientFiles.replaceContents(of: sidecar, with: exported.sidecarJSON, what: "the sidecar")
         return ExportReply(model: r.model, format: format.rawValue,
                            tensors: exported.tensors.map { ExportedTensorInfo(name: $0.name, shape: $0.shape) },
                            parameters: exported.sidecar.weights.parameterCount,
@@ -75,36 +76,5 @@ final class ExportRequests: @unchecked Sendable {
             }
             return ForwardReply(model: r.model, columns: f.columns, output: output, levels: levels)
         } catch let e as JobError { throw JobManager.protocolError(e) }
-    }
-
-    /// A passed output must be a regular file open for writing, outside the state directory.
-    private func checkWritable(_ fd: Int32, flag: String) throws {
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
-            throw ProtocolError(.invalidParameter, "invalid parameter '\(flag)': the file passed is not a regular file", field: "out")
-        }
-        let mode = fcntl(fd, F_GETFL) & O_ACCMODE
-        guard mode == O_WRONLY || mode == O_RDWR else {
-            throw ProtocolError(.invalidParameter, "invalid parameter '\(flag)': the file passed is not open for writing", field: "out")
-        }
-        var buf = [CChar](repeating: 0, count: 4096)
-        let n = readlink("/proc/self/fd/\(fd)", &buf, buf.count - 1)
-        if n > 0, SubmitChecks.isInside(String(decoding: buf[0..<n].map { UInt8(bitPattern: $0) }, as: UTF8.self), stateDir) {
-            throw ProtocolError(.invalidParameter, "invalid parameter '\(flag)': the file is inside the daemon's state directory; export elsewhere", field: "out")
-        }
-    }
-
-    private func replaceContents(of fd: Int32, with data: Data, what: String) throws {
-        func failure(_ op: String) -> ProtocolError {
-            ProtocolError(.internalError, "writing \(what) failed: \(op): \(String(cString: strerror(errno)))")
-        }
-        guard ftruncate(fd, 0) == 0 else { throw failure("ftruncate") }
-        var offset = 0
-        while offset < data.count {
-            let n = data.withUnsafeBytes { pwrite(fd, $0.baseAddress! + offset, data.count - offset, off_t(offset)) }
-            if n < 0 { if errno == EINTR { continue }; throw failure("write") }
-            offset += n
-        }
-        guard fsync(fd) == 0 else { throw failure("fsync") }
     }
 }

@@ -10,6 +10,7 @@
 //   <state>/next-id                  the job-id counter
 import DiffProtocol
 import Jobs
+import DiffusionCore
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -1,6 +1,7 @@
 // Listener.swift — the daemon's Unix socket: a checked private directory, a lock file that makes
 // a second daemon on the same socket fail fast, stale-socket replacement, owner-only permissions.
 import DiffProtocol
+import DiffusionCore
 import Foundation
 #if canImport(Glibc)
 import Glibc

@@ -6,6 +6,7 @@
 // opened here and handled exactly like a file passed open (ClientFiles). Downloads read a job's
 // outputs back in pieces, only files inside the state directory.
 import DiffProtocol
+import DiffusionCore
 import Foundation
 import Jobs
 #if canImport(Glibc)

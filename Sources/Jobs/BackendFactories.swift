@@ -6,6 +6,8 @@ import VulkanBackend
 
 enum CPUBackendFactory {
     static func make(threads: Int?) -> Backend { SIMDBackend(threads: threads) }
+    /// The plain reference backend, shared, for host-only work (GMM sampling needs no device).
+    static let hostOnly: Backend = ReferenceBackend()
 }
 
 enum VulkanSupport {

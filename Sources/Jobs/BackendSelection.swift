@@ -1,7 +1,6 @@
 // BackendSelection.swift — picks the backend a job runs on: `auto` uses a Vulkan GPU when one
 // is usable and the CPU otherwise (skipping CPU-type Vulkan devices such as lavapipe); `cpu`
 // and `vulkan` are explicit, and with `vulkan` every reason to fall back is an error instead.
-import CPUBackend
 import DiffusionCore
 import Foundation
 

@@ -47,7 +47,7 @@ enum GMMJob {
         let model = StoredModel(metadata: meta, parameters: [])
         try ModelStore.save(model, modelsDir: ctx.modelsDir)
         // sample it once and score it like any model
-        let gen = try Generation.run(model, backend: ReferenceBackendHolder.shared,
+        let gen = try Generation.run(model, backend: CPUBackendFactory.hostOnly,
                                      request: GenerationRequest(count: 2000, sampler: SamplerConfig(kind: .ddim, steps: 1, seed: s.seed)))
         let reference = try JobData.reference(for: loaded.info)
         var (metrics, modes) = SampleMetrics.compute(samples: gen.points, dim: loaded.raw.dim, reference: reference,

@@ -1,6 +1,5 @@
 // JobRunner.swift — executes one JobSpec on a backend and reports progress through JobContext.
 // The daemon, the tests and the benchmarks all run jobs through here.
-import CPUBackend
 import DiffusionCore
 import Foundation
 
@@ -45,9 +44,4 @@ public enum JobRunner {
             throw JobError.invalid(field: "schedule", message: e.description)
         }
     }
-}
-
-/// A CPU backend for host-only work (GMM sampling needs no device).
-enum ReferenceBackendHolder {
-    static let shared: Backend = ReferenceBackend()
 }

@@ -96,10 +96,10 @@ public enum OpCheck {
             let x = try buffer(b, src.values(999)), y = try buffer(b, src.values(999)), o = try buffer(b, src.values(999))
             b.axpby(a: 0.3, x: x, b: -1.7, y: y, out: o); return [o]
         })
-        list.append(Case(op: "combine3", shape: "999", abs: 1e-6, rel: 1e-6) { b, src in
+        list.append(Case(op: "axpbypcz", shape: "999", abs: 1e-6, rel: 1e-6) { b, src in
             let x = try buffer(b, src.values(999)), y = try buffer(b, src.values(999)), z = try buffer(b, src.values(999))
             let o = try buffer(b, src.values(999))
-            b.combine3(a: 0.3, x: x, b: -1.7, y: y, c: 2.1, z: z, out: o); return [o]
+            b.axpbypcz(a: 0.3, x: x, b: -1.7, y: y, c: 2.1, z: z, out: o); return [o]
         })
         list.append(Case(op: "rowCombine", shape: "57x9", abs: 1e-6, rel: 1e-6) { b, src in
             let ca = try buffer(b, src.values(57)), cb = try buffer(b, src.values(57))

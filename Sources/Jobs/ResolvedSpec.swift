@@ -59,7 +59,7 @@ extension JobSpec {
             s.count = r.count
             s.guidance = r.guidance
             s.force = r.force
-            if r.hallucinationFilter != nil { s.varianceWindow = r.sampler.x0VarianceSteps }
+            if r.hallucinationFilter != nil { s.varianceWindow = r.sampler.varianceWindow }
         case .eval:
             if task != nil {
                 let p = try resolvedPolicyEval()

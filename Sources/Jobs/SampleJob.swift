@@ -69,7 +69,7 @@ enum SampleJob {
         // hallucination filter: drop the highest trajectory-variance samples
         var kept = gen.points
         var keptLabels = gen.labels
-        if let fraction = s.hallucinationFilter, let variance = gen.x0VarianceByWindow[s.sampler.x0VarianceSteps] {
+        if let fraction = s.hallucinationFilter, let variance = gen.x0VarianceByWindow[s.sampler.varianceWindow] {
             let filter = HallucinationFilter.apply(points: gen.points, dim: dim, variance: variance, dropFraction: fraction)
             kept = filter.kept
             keptLabels = gen.labels.map { labs in filter.keptIndices.map { labs[$0] } }
@@ -82,7 +82,7 @@ enum SampleJob {
                 for (window, v) in gen.x0VarianceByWindow {
                     if let auc = HallucinationFilter.auroc(scores: v, positive: between) { metrics["hallucination_auroc_w\(window)"] = auc }
                 }
-                metrics["hallucination_auroc"] = metrics["hallucination_auroc_w\(s.sampler.x0VarianceSteps)"]
+                metrics["hallucination_auroc"] = metrics["hallucination_auroc_w\(s.sampler.varianceWindow)"]
                 // the same rule on the training distribution itself: its tails past 3 std count as
                 // "between" too, a floor no filter can go below
                 if let reference = try? JobData.reference(for: meta.dataset, count: 50_000) {

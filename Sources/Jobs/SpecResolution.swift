@@ -229,9 +229,9 @@ extension JobSpec {
                                    langevinSteps: kind == .langevin ? 10 : 1, langevinSNR: kind == .langevin ? 0.3 : 0.16)
         if filter != nil {
             // a window longer than the run covers the whole run
-            config.x0VarianceSteps = try check(varianceWindow, "varianceWindow", 2...100_000,
+            config.varianceWindow = try check(varianceWindow, "varianceWindow", 2...100_000,
                                                default: HallucinationFilter.defaultWindow(samplerSteps: steps))
-            config.x0VarianceCompareSteps = HallucinationFilter.compareWindows(samplerSteps: steps)
+            config.varianceCompareWindows = HallucinationFilter.compareWindows(samplerSteps: steps)
         } else if varianceWindow != nil {
             throw invalid("varianceWindow", "only applies with hallucinationFilter")
         }

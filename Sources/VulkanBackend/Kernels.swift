@@ -15,10 +15,10 @@ enum Kernels {
     static let copy = ShaderVariant("copy")
     static let biasBackward = ShaderVariant("biasBackward")
     static let axpby = ShaderVariant("axpby")
-    static let combine3 = ShaderVariant("combine3")
+    static let axpbypcz = ShaderVariant("axpbypcz")
     static let rowCombine = ShaderVariant("rowCombine")
     static let sumOfSquares = ShaderVariant("sumOfSquares")
-    static let sumFinal = ShaderVariant("sumOfSquares", ["FINAL"])
+    static let sumOfSquaresFinal = ShaderVariant("sumOfSquares", ["FINAL"])
     static let rowSumOfSquares = ShaderVariant("rowSumOfSquares")
     static let copyColumns = ShaderVariant("copyColumns")
     static let timeEmbedding = ShaderVariant("timeEmbedding")
@@ -28,7 +28,7 @@ enum Kernels {
     static let adamwStep = ShaderVariant("adamwStep")
     static let emaUpdate = ShaderVariant("emaUpdate")
     static let gaussianNoise = ShaderVariant("gaussianNoise")
-    static let philoxWords = ShaderVariant("gaussianNoise", ["RAW_WORDS"])
+    static let philoxRawWords = ShaderVariant("gaussianNoise", ["RAW_WORDS"])
     static let conv2dIm2col = ShaderVariant("conv2dForward", ["IM2COL"])
     static let conv2dScatter = ShaderVariant("conv2dForward", ["SCATTER"])
     static let conv2dGather = ShaderVariant("conv2dBackward", ["GATHER"])
@@ -49,9 +49,9 @@ enum Kernels {
 
     /// Every variant the backend uses with this matmul kernel, compiled when it starts.
     static func all(direct: Bool, worstCaseLog: Bool = false) -> [ShaderVariant] {
-        var list = [linearForward(direct: direct), fill, copy, biasBackward, axpby, combine3, rowCombine, sumOfSquares, sumFinal,
+        var list = [linearForward(direct: direct), fill, copy, biasBackward, axpby, axpbypcz, rowCombine, sumOfSquares, sumOfSquaresFinal,
                     rowSumOfSquares, copyColumns, timeEmbedding, embeddingForward, embeddingBackward, mseLoss,
-                    adamwStep, emaUpdate, worstCaseLog ? gaussianNoiseWorstCaseLog : gaussianNoise, philoxWords]
+                    adamwStep, emaUpdate, worstCaseLog ? gaussianNoiseWorstCaseLog : gaussianNoise, philoxRawWords]
         list += imageOps
         for ta in [false, true] { for tb in [false, true] { list.append(matmul(transA: ta, transB: tb, direct: direct)) } }
         for act in Activation.allCases { list += [activationForward(act), activationBackward(act)] }

@@ -15,11 +15,11 @@ extension VulkanComputeBackend {
     }
 
     // x, y, z, out (N)
-    public func combine3(a: Float, x: BufferView, b: Float, y: BufferView, c: Float, z: BufferView, out: BufferView) {
+    public func axpbypcz(a: Float, x: BufferView, b: Float, y: BufferView, c: Float, z: BufferView, out: BufferView) {
         precondition(x.count >= out.count && y.count >= out.count && z.count >= out.count,
-                     "vulkan combine3: x \(x.count), y \(y.count), z \(z.count) shorter than out \(out.count)")
-        let bs = [binding(x, "combine3"), binding(y, "combine3"), binding(z, "combine3"), binding(out, "combine3")]
-        record { try stream.dispatch(Kernels.combine3, bs, outputs: 1,
+                     "vulkan axpbypcz: x \(x.count), y \(y.count), z \(z.count) shorter than out \(out.count)")
+        let bs = [binding(x, "axpbypcz"), binding(y, "axpbypcz"), binding(z, "axpbypcz"), binding(out, "axpbypcz")]
+        record { try stream.dispatch(Kernels.axpbypcz, bs, outputs: 1,
                                      params: [u32(out.count, "count"), a.bitPattern, b.bitPattern, c.bitPattern], groups: groups(out.count)) }
     }
 
@@ -34,7 +34,7 @@ extension VulkanComputeBackend {
 
     /// Pass 2 of a reduction: out[0] = scale · Σ partials[0..<count].
     func finishSum(count: Int, out: Binding, scale: Float) throws {
-        try stream.dispatch(Kernels.sumFinal, [Binding(raw: partials, offset: 0), out], outputs: 1,
+        try stream.dispatch(Kernels.sumOfSquaresFinal, [Binding(raw: partials, offset: 0), out], outputs: 1,
                             params: [UInt32(count), scale.bitPattern], groups: (1, 1, 1))
     }
 
@@ -161,7 +161,7 @@ extension VulkanComputeBackend {
     /// Debug/test path of `gaussianNoise`: element i receives raw Philox word (i % 4) of block
     /// counterBase + i/4, stored bit for bit (read it back and take `Float.bitPattern`).
     public func philoxRawWords(out: BufferView, seed: UInt64, counterBase: UInt64) {
-        noise(Kernels.philoxWords, out: out, seed: seed, counterBase: counterBase)
+        noise(Kernels.philoxRawWords, out: out, seed: seed, counterBase: counterBase)
     }
 
     func noise(_ variant: ShaderVariant, out: BufferView, seed: UInt64, counterBase: UInt64) {

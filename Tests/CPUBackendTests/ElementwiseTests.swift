@@ -1,5 +1,5 @@
 // ElementwiseTests.swift — the elementwise ops of SIMDBackend against the reference: activations,
-// axpby / combine3 / rowCombine (with the allowed aliasing), sums of squares, copy, fill,
+// axpby / axpbypcz / rowCombine (with the allowed aliasing), sums of squares, copy, fill,
 // copyColumns, MSE, AdamW and EMA; lengths around the 8-wide vectors and the thread split.
 import CPUBackend
 import DiffusionCore
@@ -62,7 +62,7 @@ func activationsExtreme() throws {
     }
 }
 
-@Test("axpby, combine3 and emaUpdate match the reference, including aliased outputs")
+@Test("axpby, axpbypcz and emaUpdate match the reference, including aliased outputs")
 func linearCombinations() throws {
     for n in elementCounts {
         let x = randomFloats(n, seed: 1), y = randomFloats(n, seed: 2), z = randomFloats(n, seed: 3)
@@ -70,12 +70,12 @@ func linearCombinations() throws {
         try compareOp("axpby n=\(n)", inputs: [x, y, nan]) { be, v in be.axpby(a: 0.3, x: v[0], b: -1.7, y: v[1], out: v[2]) }
         try compareOp("axpby out=x n=\(n)", inputs: [x, y]) { be, v in be.axpby(a: 0.3, x: v[0], b: -1.7, y: v[1], out: v[0]) }
         try compareOp("axpby out=y n=\(n)", inputs: [x, y]) { be, v in be.axpby(a: 0.3, x: v[0], b: -1.7, y: v[1], out: v[1]) }
-        try compareOp("combine3 n=\(n)", inputs: [x, y, z, nan]) { be, v in
-            be.combine3(a: 0.5, x: v[0], b: 2, y: v[1], c: -0.25, z: v[2], out: v[3])
+        try compareOp("axpbypcz n=\(n)", inputs: [x, y, z, nan]) { be, v in
+            be.axpbypcz(a: 0.5, x: v[0], b: 2, y: v[1], c: -0.25, z: v[2], out: v[3])
         }
         for alias in 0..<3 {
-            try compareOp("combine3 out=input\(alias) n=\(n)", inputs: [x, y, z]) { be, v in
-                be.combine3(a: 0.5, x: v[0], b: 2, y: v[1], c: -0.25, z: v[2], out: v[alias])
+            try compareOp("axpbypcz out=input\(alias) n=\(n)", inputs: [x, y, z]) { be, v in
+                be.axpbypcz(a: 0.5, x: v[0], b: 2, y: v[1], c: -0.25, z: v[2], out: v[alias])
             }
         }
         try compareOp("emaUpdate n=\(n)", inputs: [x, y]) { be, v in be.emaUpdate(ema: v[0], params: v[1], decay: 0.999) }

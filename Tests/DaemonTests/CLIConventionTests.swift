@@ -127,10 +127,13 @@ private func screenLines(_ s: String) -> [String] {
                 Issue.record("\(args.joined(separator: " ")): line of \(l.count) columns: '\(l)'")
             }
         }
-        // ... and more than 80 columns are used when COLUMNS allows: the limit is the width, not a constant
-        let wideHelp = try diffctl(["show", id], socket: d.socket, env: ["COLUMNS": "300"])
-        let backendLine = wideHelp.stdout.split(separator: "\n").first { $0.contains("training 'wide' on") }
-        #expect(backendLine.map { $0.count > 80 && $0.hasSuffix("requested") } == true, "a 300-column show keeps its long lines whole")
+        // ... and the limit is the width, not a constant: a line cut at 40 columns stands whole at 300
+        // (which lines are long depends on the machine, e.g. the backend line, so they are paired up)
+        let narrow = try diffctl(["show", id], socket: d.socket, env: ["COLUMNS": "40"]).stdout.split(separator: "\n")
+        let wide = try diffctl(["show", id], socket: d.socket, env: ["COLUMNS": "300"]).stdout.split(separator: "\n")
+        #expect(narrow.count == wide.count && narrow.allSatisfy { $0.count <= 40 }, "\(narrow)")
+        let cutThenWhole = zip(narrow, wide).filter { n, w in w.count > 40 && !w.hasSuffix("…") && n == w.prefix(39) + "…" }
+        #expect(!cutThenWhole.isEmpty, "no line of show is cut at 40 columns and whole at 300: \(wide)")
 
         // colour: the preview on a terminal is coloured, unless NO_COLOR or --no-color
         let coloured = try onTerminal(["show", id], socket: d.socket)

@@ -16,12 +16,12 @@ import CPUBackend
         let schedule = try NoiseSchedule(ScheduleConfig())
         // a single (nearly) point mass: the exact x̂0 is the mode at every step
         let point = ExactMixtureDenoiser(backend: backend, means: [[1.5]], std: 1e-6, objective: .eps, schedule: schedule)
-        let still = try Sampler(config: SamplerConfig(kind: .ddim, steps: 20, seed: 1, x0VarianceSteps: 10),
+        let still = try Sampler(config: SamplerConfig(kind: .ddim, steps: 20, seed: 1, varianceWindow: 10),
                                 denoiser: point, schedule: schedule).sample(count: 200)
         #expect(try #require(still.x0Variance).allSatisfy { $0 < 1e-8 })
         // three modes: x̂0 moves while the sample commits to a mode
         let three = ExactMixtureDenoiser(backend: backend, means: [[1], [2], [3]], std: 0.05, objective: .eps, schedule: schedule)
-        let moving = try Sampler(config: SamplerConfig(kind: .ddim, steps: 20, seed: 1, x0VarianceSteps: 10),
+        let moving = try Sampler(config: SamplerConfig(kind: .ddim, steps: 20, seed: 1, varianceWindow: 10),
                                  denoiser: three, schedule: schedule).sample(count: 200)
         let v = try #require(moving.x0Variance)
         #expect(v.count == 200 && v.reduce(0, +) / 200 > 1e-4)
@@ -49,7 +49,7 @@ import CPUBackend
         let schedule = try NoiseSchedule(ScheduleConfig())
         let modes: [[Float]] = [[1], [2], [3]]
         let exact = ExactMixtureDenoiser(backend: backend, means: modes, std: 0.05, objective: .eps, schedule: schedule)
-        let r = try Sampler(config: SamplerConfig(kind: kind, steps: steps, seed: 11, x0VarianceSteps: window),
+        let r = try Sampler(config: SamplerConfig(kind: kind, steps: steps, seed: 11, varianceWindow: window),
                             denoiser: exact, schedule: schedule).sample(count: count)
         let flags = HallucinationFilter.inModeFlags(points: r.samples, dim: 1, modes: modes, std: 0.05)
         return (r.samples, try #require(r.x0Variance), flags.map { !$0 })
@@ -104,13 +104,13 @@ import CPUBackend
         let backend = SIMDBackend()
         let schedule = try NoiseSchedule(ScheduleConfig())
         let exact = ExactMixtureDenoiser(backend: backend, means: [[1], [2], [3]], std: 0.05, objective: .eps, schedule: schedule)
-        var config = SamplerConfig(kind: .ddpmLarge, steps: 100, seed: 5, x0VarianceSteps: 2, maxBatch: 128)
-        config.x0VarianceCompareSteps = [5, 20, 2]
+        var config = SamplerConfig(kind: .ddpmLarge, steps: 100, seed: 5, varianceWindow: 2, maxBatch: 128)
+        config.varianceCompareWindows = [5, 20, 2]
         let both = try Sampler(config: config, denoiser: exact, schedule: schedule).sample(count: 300)  // 3 chunks
         #expect(Set(both.x0VarianceByWindow.keys) == [2, 5, 20])
         #expect(both.x0Variance == both.x0VarianceByWindow[2])
         for w in [5, 20] {
-            let alone = try Sampler(config: SamplerConfig(kind: .ddpmLarge, steps: 100, seed: 5, x0VarianceSteps: w, maxBatch: 128),
+            let alone = try Sampler(config: SamplerConfig(kind: .ddpmLarge, steps: 100, seed: 5, varianceWindow: w, maxBatch: 128),
                                     denoiser: exact, schedule: schedule).sample(count: 300)
             #expect(alone.samples == both.samples)
             #expect(alone.x0Variance == both.x0VarianceByWindow[w], "window \(w)")

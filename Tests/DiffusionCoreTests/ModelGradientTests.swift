@@ -74,7 +74,7 @@ import CPUBackend
         let ws = try ModelWorkspace(backend: backend, config: config, batch: B, training: false)
         let full = backend.read(model.forward(ModelInputs(x: backend.view(x), time: backend.view(t), labels: backend.view(labels),
                                                           cond: backend.view(cond)), params: backend.view(params), workspace: ws))
-        let fast = try UniformTimeForward(model: model, params: backend.view(params))
+        let fast = try SharedTimeForward(model: model, params: backend.view(params))
         let folded = backend.read(fast.forward(x: backend.view(x), time: 0.37, labels: backend.view(labels), cond: backend.view(cond),
                                                workspace: ws, batch: B))
         #expect(full.count == B * 3 && folded.count == B * 3)

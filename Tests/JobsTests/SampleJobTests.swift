@@ -67,8 +67,8 @@ enum TrainedModels {
         #expect(dataShare >= 0 && dataShare < 0.05)                     // ring8's own 3-std tails
         // the score's window: explicit, and refused without the filter or below 2 steps
         var windowed = spec; windowed.varianceWindow = 5
-        #expect(try JobSpec.decode(windowed.encoded()).resolvedSample().sampler.x0VarianceSteps == 5)
-        #expect(try spec.resolvedSample().sampler.x0VarianceSteps == 2)  // default: 2% of 50 steps, at least 2
+        #expect(try JobSpec.decode(windowed.encoded()).resolvedSample().sampler.varianceWindow == 5)
+        #expect(try spec.resolvedSample().sampler.varianceWindow == 2)  // default: 2% of 50 steps, at least 2
         var tooShort = spec; tooShort.varianceWindow = 1
         #expect { _ = try tooShort.resolvedSample() }
             throws: { if case JobError.invalid(let f, _) = $0 { return f == "varianceWindow" }; return false }

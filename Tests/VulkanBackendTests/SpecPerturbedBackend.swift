@@ -11,7 +11,7 @@
 // - activations: the Vulkan bound of the formula at each element (SpecArith.activation: exp
 //   (3 + 2|x|) ulp, fdiv 2.5 ulp, tanh from exp);
 // - gaussianNoise: the bound VulkanNoiseBound.abs (1e-5 absolute, derived there);
-// - axpby, combine3, rowCombine, adamwStep (fdiv 2.5 ulp, sqrt = 1/inversesqrt), emaUpdate: the
+// - axpby, axpbypcz, rowCombine, adamwStep (fdiv 2.5 ulp, sqrt = 1/inversesqrt), emaUpdate: the
 //   Vulkan bound of each element's formula (SpecArith; the rounding mode is undefined, so even
 //   + − × may round differently from the CPU);
 // - time embedding: identical floats on both backends (portable sin/cos), so unperturbed.
@@ -128,12 +128,12 @@ final class SpecPerturbedBackend: Backend {
         base.axpby(a: a, x: x, b: b, y: y, out: out)
         perturb(out, relative: 0, perElement: bounds)
     }
-    func combine3(a: Float, x: BufferView, b: Float, y: BufferView, c: Float, z: BufferView, out: BufferView) {
+    func axpbypcz(a: Float, x: BufferView, b: Float, y: BufferView, c: Float, z: BufferView, out: BufferView) {
         let s = Self.vulkan, xs = base.read(x), ys = base.read(y), zs = base.read(z)
         let bounds = xs.indices.map { i in
             Float(s.add(s.add(s.mul(Bounded(a), Bounded(xs[i])), s.mul(Bounded(b), Bounded(ys[i]))), s.mul(Bounded(c), Bounded(zs[i]))).e)
         }
-        base.combine3(a: a, x: x, b: b, y: y, c: c, z: z, out: out)
+        base.axpbypcz(a: a, x: x, b: b, y: y, c: c, z: z, out: out)
         perturb(out, relative: 0, perElement: bounds)
     }
     func rowCombine(ca: BufferView, x: BufferView, cb: BufferView, y: BufferView, out: BufferView, rows: Int, cols: Int) {

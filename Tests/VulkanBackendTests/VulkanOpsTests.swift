@@ -135,7 +135,7 @@ struct VulkanOpsTests {
         expectWithin(t, x, yBound, "\(act) forward in place")
     }
 
-    @Test("axpby, combine3 and rowCombine, including outputs aliasing inputs")
+    @Test("axpby, axpbypcz and rowCombine, including outputs aliasing inputs")
     func elementwise() throws {
         let t = Twin(vk: try VulkanTestEnv.require())
         let n = 1031
@@ -150,14 +150,14 @@ struct VulkanOpsTests {
         t.vk.axpby(a: 2, x: x.0, b: 0.5, y: y.0, out: y.0)          // out aliases y
         t.ref.axpby(a: 2, x: x.1, b: 0.5, y: y.1, out: y.1)
         expectWithin(t, y, SpecTolerance.betweenAll { Self.axpbyModel($0, 2, xv, 0.5, yv) }, "axpby in place")
-        t.vk.combine3(a: 0.1, x: x.0, b: 0.2, y: y.0, c: -0.3, z: z.0, out: z.0)
-        t.ref.combine3(a: 0.1, x: x.1, b: 0.2, y: y.1, c: -0.3, z: z.1, out: z.1)
+        t.vk.axpbypcz(a: 0.1, x: x.0, b: 0.2, y: y.0, c: -0.3, z: z.0, out: z.0)
+        t.ref.axpbypcz(a: 0.1, x: x.1, b: 0.2, y: y.1, c: -0.3, z: z.1, out: z.1)
         // (a·x + b·y) + c·z, with y the in-place axpby's output (already apart by its bound)
         let combined = SpecTolerance.betweenAll { s in
             let y2 = Self.axpbyModel(s, 2, xv, 0.5, yv)
             return zip(Self.axpbyModel(s, 0.1, xv, 0.2, y2), zv).map { s.add($0, s.mul(Bounded(-0.3), $1)) }
         }
-        expectWithin(t, z, combined, "combine3 in place")
+        expectWithin(t, z, combined, "axpbypcz in place")
 
         let (rows, cols) = (41, 25)
         let cav = randomValues(rows, seed: 14), cbv = randomValues(rows, seed: 15)

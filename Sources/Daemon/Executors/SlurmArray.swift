@@ -7,6 +7,7 @@
 // step, so the summary also happens when the daemon re-attaches after the array ended.
 // A failed task fails the sweep (scancel of the rest); scancel or diffctl cancel ends it all.
 import DiffProtocol
+import DiffusionCore
 import Foundation
 import Jobs
 #if canImport(Glibc)

@@ -7,6 +7,7 @@
 // restarted daemon re-attaches to it instead of submitting it again. A sweep is one job array
 // (SlurmArray.swift).
 import DiffProtocol
+import DiffusionCore
 import Foundation
 import Jobs
 

@@ -2,6 +2,7 @@
 // that identifies a job of this state directory in squeue, slurm.json, and the JobManager updates
 // that only Slurm jobs need (node name, a stop for requeue or preemption).
 import DiffProtocol
+import DiffusionCore
 import Foundation
 
 extension SlurmExecutor {

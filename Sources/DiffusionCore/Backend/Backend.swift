@@ -105,7 +105,7 @@ public protocol Backend: AnyObject {
     /// out = a·x + b·y   (out may alias x or y)
     func axpby(a: Float, x: BufferView, b: Float, y: BufferView, out: BufferView)
     /// out = a·x + b·y + c·z   (out may alias any input) — the fused sampler update
-    func combine3(a: Float, x: BufferView, b: Float, y: BufferView, c: Float, z: BufferView, out: BufferView)
+    func axpbypcz(a: Float, x: BufferView, b: Float, y: BufferView, c: Float, z: BufferView, out: BufferView)
     /// Row-scaled combination: out[r,:] = ca[r]·x[r,:] + cb[r]·y[r,:] for x, y, out (R,C), ca, cb (R).
     /// Used for q(x_t | x_0) noising and per-example targets in training. out may alias x or y.
     func rowCombine(ca: BufferView, x: BufferView, cb: BufferView, y: BufferView, out: BufferView, rows: Int, cols: Int)

@@ -1,6 +1,7 @@
 // AtomicFile.swift — write a file so that readers see either the old or the complete new
 // contents, never a torn write: temp file in the same directory, write, fsync the file,
-// rename over the target, fsync the directory.
+// rename over the target, fsync the directory. The one AtomicFile of the project: the daemon's
+// state directory (job status, specs, Slurm records) and the engine's checkpoints and outputs use it.
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -10,11 +11,16 @@ import Darwin
 
 public enum AtomicFile {
     /// Writes `data` to `url` atomically and durably. Errors name the file and the failing call.
-    public static func write(_ data: Data, to url: URL) throws {
-        let path = url.path
+    public static func write(_ data: Data, to url: URL, mode: mode_t = 0o644) throws {
+        try write(data, to: url.path, mode: mode)
+    }
+
+    /// Writes `data` to the file at `path` atomically and durably, created with `mode`.
+    public static func write(_ data: Data, to path: String, mode: mode_t = 0o644) throws {
+        let url = URL(fileURLWithPath: path)
         let dir = url.deletingLastPathComponent().path
         let tempPath = dir + "/." + url.lastPathComponent + ".tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
+        let fd = open(tempPath, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard fd >= 0 else { throw DataError("\(path): cannot create temp file in \(dir): \(errnoText())") }
         var closed = false
         defer { if !closed { close(fd) } }
@@ -38,11 +44,23 @@ public enum AtomicFile {
             unlink(tempPath)
             throw error
         }
+        syncDirectory(dir)
+    }
+
+    /// fsync a directory so a rename or unlink in it is durable; best effort, since some file
+    /// systems refuse fsync on directories.
+    public static func syncDirectory(_ dir: String) {
         let dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         if dfd >= 0 {
-            _ = fsync(dfd)   // best effort: some file systems refuse fsync on directories
+            _ = fsync(dfd)
             close(dfd)
         }
+    }
+
+    /// Create a directory (and parents) with `mode`; fine when it exists.
+    public static func makeDirectory(_ path: String, mode: Int = 0o755) throws {
+        try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: mode])
     }
 
     static func errnoText() -> String { String(cString: strerror(errno)) }

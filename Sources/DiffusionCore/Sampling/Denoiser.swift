@@ -26,7 +26,7 @@ public final class TrainedDenoiser: Denoiser {
 
     private let params: BufferView
     private let workspace: ModelWorkspace
-    private let uniform: UniformTimeForward
+    private let uniform: SharedTimeForward
     // labels (B) | null labels (B) | cond (B, c)
     private let scratch: DeviceBuffer
     private let labelBuf: BufferView, nullBuf: BufferView, condBuf: BufferView
@@ -43,7 +43,7 @@ public final class TrainedDenoiser: Denoiser {
         self.maxBatch = maxBatch
         let c = model.config
         workspace = try ModelWorkspace(backend: model.backend, config: c, batch: maxBatch, training: false)
-        uniform = try UniformTimeForward(model: model, params: params)
+        uniform = try SharedTimeForward(model: model, params: params)
         let B = maxBatch
         let buf = try model.backend.makeBuffer(count: 2 * B + B * c.condDim)
         scratch = buf

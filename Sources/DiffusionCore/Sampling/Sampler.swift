@@ -3,7 +3,7 @@
 // DPM-Solver++(2M), EDM's Heun sampler on the ρ = 7 σ grid, flow-matching Euler/Heun and
 // annealed Langevin dynamics.
 //
-// Every update is a handful of Backend ops (axpby / combine3 and the noise kernel) on device
+// Every update is a handful of Backend ops (axpby / axpbypcz and the noise kernel) on device
 // buffers; the host only reads back what it records (trajectory snapshots, x̂0 statistics) and
 // the two norms of the Langevin corrector.
 //
@@ -52,7 +52,7 @@ public final class Sampler {
         let maxB = max(1, min(config.maxBatch, count))
         let bufs = try ChunkBuffers(backend: backend, rows: maxB, dim: d)
         var result = SampleResult(samples: [], trajectory: [], trajectorySteps: [], modelEvaluations: 0)
-        result.x0VarianceWindow = config.x0VarianceSteps
+        result.x0VarianceWindow = config.varianceWindow
         result.samples.reserveCapacity(count * d)
         var chunk = 0
         var start = 0
@@ -161,8 +161,8 @@ struct ChunkRun {
 
     /// The windows whose x̂0 variance is tracked: the main one and the compare windows.
     var x0Windows: [Int] {
-        guard config.x0VarianceSteps > 0 else { return [] }
-        return Array(Set([config.x0VarianceSteps] + (config.x0VarianceCompareSteps ?? []).filter { $0 > 0 })).sorted()
+        guard config.varianceWindow > 0 else { return [] }
+        return Array(Set([config.varianceWindow] + (config.varianceCompareWindows ?? []).filter { $0 > 0 })).sorted()
     }
 
     /// Accumulate x̂0 statistics for every window that `step` (1-based) is within.
@@ -194,12 +194,12 @@ struct ChunkRun {
         for k in 0..<n {
             let t = 1 - Float(k) / Float(n), tn = 1 - Float(k + 1) / Float(n), dt = tn - t
             try predict(bufs.x, time: t)
-            if config.x0VarianceSteps > 0 { backend.axpby(a: 1, x: v(bufs.x), b: -t, y: v(bufs.out), out: v(bufs.x0)) }
+            if config.varianceWindow > 0 { backend.axpby(a: 1, x: v(bufs.x), b: -t, y: v(bufs.out), out: v(bufs.x0)) }
             if config.kind == .flowHeun {
                 backend.copy(v(bufs.out), to: v(bufs.aux))                                   // v1
                 backend.axpby(a: 1, x: v(bufs.x), b: dt, y: v(bufs.aux), out: v(bufs.tmp))   // Euler guess
                 try predict(bufs.tmp, time: tn)                                              // v2 in out
-                backend.combine3(a: 1, x: v(bufs.x), b: dt / 2, y: v(bufs.aux), c: dt / 2, z: v(bufs.out), out: v(bufs.x))
+                backend.axpbypcz(a: 1, x: v(bufs.x), b: dt / 2, y: v(bufs.aux), c: dt / 2, z: v(bufs.out), out: v(bufs.x))
             } else {
                 backend.axpby(a: 1, x: v(bufs.x), b: dt, y: v(bufs.out), out: v(bufs.x))
             }
@@ -234,14 +234,14 @@ struct ChunkRun {
                     backend.copy(v(x0), to: v(x))
                 } else {
                     noise(into: z)
-                    backend.combine3(a: Float(cx0), x: v(x0), b: Float(cx), y: v(x), c: Float(variance.squareRoot()), z: v(z), out: v(x))
+                    backend.axpbypcz(a: Float(cx0), x: v(x0), b: Float(cx), y: v(x), c: Float(variance.squareRoot()), z: v(z), out: v(x))
                 }
             case .ddim:
                 let sigma = config.eta * ((1 - abp) / (1 - ab)).squareRoot() * max(1 - ab / abp, 0).squareRoot()
                 let dir = max(1 - abp - sigma * sigma, 0).squareRoot()
                 if sigma > 0 {
                     noise(into: z)
-                    backend.combine3(a: Float(abp.squareRoot()), x: v(x0), b: Float(dir), y: v(eps), c: Float(sigma), z: v(z), out: v(x))
+                    backend.axpbypcz(a: Float(abp.squareRoot()), x: v(x0), b: Float(dir), y: v(eps), c: Float(sigma), z: v(z), out: v(x))
                 } else {
                     backend.axpby(a: Float(abp.squareRoot()), x: v(x0), b: Float(dir), y: v(eps), out: v(x))
                 }
@@ -252,7 +252,7 @@ struct ChunkRun {
                     // x ← x + (½x + ∇log p)·B + √B·z,  ∇log p = −ε̂/√(1−ab),  B = ∫β = log(abp/ab)
                     let Bk = log(abp / ab)
                     noise(into: z)
-                    backend.combine3(a: Float(1 + Bk / 2), x: v(x), b: Float(-Bk / (1 - ab).squareRoot()), y: v(eps),
+                    backend.axpbypcz(a: Float(1 + Bk / 2), x: v(x), b: Float(-Bk / (1 - ab).squareRoot()), y: v(eps),
                                      c: Float(Bk.squareRoot()), z: v(z), out: v(x))
                     if config.kind == .pc { try langevinCorrector(index: p) }
                 }
@@ -266,7 +266,7 @@ struct ChunkRun {
                     backend.axpby(a: Float(scale), x: v(x), b: Float(c), y: v(eps), out: v(bufs.tmp))   // Euler guess at p
                     backend.copy(v(eps), to: v(bufs.aux))                                              // ε̂ at i
                     try predictEpsX0(bufs.tmp, index: p, eps: eps, x0: z)                              // ε̂ at p (x̂0 into scratch z)
-                    backend.combine3(a: Float(scale), x: v(x), b: Float(c / 2), y: v(bufs.aux), c: Float(c / 2), z: v(eps), out: v(x))
+                    backend.axpbypcz(a: Float(scale), x: v(x), b: Float(c / 2), y: v(bufs.aux), c: Float(c / 2), z: v(eps), out: v(x))
                 }
             case .dpmpp2m:
                 if last {
@@ -281,7 +281,7 @@ struct ChunkRun {
                     let lowerOrderFinal = n < 15 && k == n - 2
                     if x0PrevValid && !lowerOrderFinal {
                         let r = hPrev / h
-                        backend.combine3(a: Float(sp / sk), x: v(x), b: Float(phi * (1 + 1 / (2 * r))), y: v(x0),
+                        backend.axpbypcz(a: Float(sp / sk), x: v(x), b: Float(phi * (1 + 1 / (2 * r))), y: v(x0),
                                          c: Float(-phi / (2 * r)), z: v(bufs.aux), out: v(x))
                     } else {
                         backend.axpby(a: Float(sp / sk), x: v(x), b: Float(phi), y: v(x0), out: v(x))
@@ -317,7 +317,7 @@ struct ChunkRun {
             guard scoreNorm > 0 else { continue }
             let ratio = config.langevinSNR * zNormSq.squareRoot() / scoreNorm
             let step = 2 * alpha * ratio * ratio
-            backend.combine3(a: 1, x: v(bufs.x), b: Float(-step / (1 - ab).squareRoot()), y: v(bufs.eps),
+            backend.axpbypcz(a: 1, x: v(bufs.x), b: Float(-step / (1 - ab).squareRoot()), y: v(bufs.eps),
                              c: Float((2 * step).squareRoot()), z: v(bufs.z), out: v(bufs.x))
         }
     }
@@ -329,7 +329,7 @@ struct ChunkRun {
         for _ in 0..<max(config.langevinSteps, 1) {
             try predictEpsX0(bufs.x, index: i, eps: bufs.eps, x0: bufs.tmp)
             noise(into: bufs.z)
-            backend.combine3(a: 1, x: v(bufs.x), b: Float(-stepSize / 2 / (1 - ab).squareRoot()), y: v(bufs.eps),
+            backend.axpbypcz(a: 1, x: v(bufs.x), b: Float(-stepSize / 2 / (1 - ab).squareRoot()), y: v(bufs.eps),
                              c: Float(stepSize.squareRoot()), z: v(bufs.z), out: v(bufs.x))
         }
     }

@@ -56,19 +56,19 @@ public struct SamplerConfig: Codable, Equatable, Sendable {
     public var langevinSteps: Int
     /// corrector signal-to-noise ratio r (pc), step-size scale (langevin)
     public var langevinSNR: Double
-    /// track the variance of x̂0 over the last `x0VarianceSteps` steps (0 = off)
-    public var x0VarianceSteps: Int
+    /// track the variance of x̂0 over the last `varianceWindow` steps (0 = off)
+    public var varianceWindow: Int
     /// further windows scored in the same pass, for comparison (`SampleResult.x0VarianceByWindow`)
-    public var x0VarianceCompareSteps: [Int]?
+    public var varianceCompareWindows: [Int]?
     /// largest batch sent through the model at once
     public var maxBatch: Int
 
     public init(kind: SamplerKind, steps: Int, eta: Double = 0, spacing: TimestepSpacing? = nil,
                 seed: UInt64 = 0, trajectoryEvery: Int = 0, langevinSteps: Int = 1, langevinSNR: Double = 0.16,
-                x0VarianceSteps: Int = 0, maxBatch: Int = 16384) {
+                varianceWindow: Int = 0, maxBatch: Int = 16384) {
         self.kind = kind; self.steps = steps; self.eta = eta; self.spacing = spacing ?? .preferred(for: kind); self.seed = seed
         self.trajectoryEvery = trajectoryEvery; self.langevinSteps = langevinSteps; self.langevinSNR = langevinSNR
-        self.x0VarianceSteps = x0VarianceSteps; self.maxBatch = maxBatch
+        self.varianceWindow = varianceWindow; self.maxBatch = maxBatch
     }
 }
 
@@ -79,10 +79,10 @@ public struct SampleResult {
     public var trajectory: [[Float]]
     /// sampler step index of each snapshot
     public var trajectorySteps: [Int]
-    /// per-sample variance of x̂0 (mean over dimensions) for every tracked window (x0VarianceSteps
+    /// per-sample variance of x̂0 (mean over dimensions) for every tracked window (varianceWindow
     /// and the compare windows), by window
     public var x0VarianceByWindow: [Int: [Float]] = [:]
-    /// the window of `x0Variance` (config.x0VarianceSteps; 0 = not tracked)
+    /// the window of `x0Variance` (config.varianceWindow; 0 = not tracked)
     public var x0VarianceWindow = 0
     /// per-sample variance of x̂0 over the main window, when tracked
     public var x0Variance: [Float]? { x0VarianceWindow > 0 ? x0VarianceByWindow[x0VarianceWindow] : nil }

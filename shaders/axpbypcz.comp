@@ -1,4 +1,4 @@
-// combine3.comp — Backend.combine3: out = a·x + b·y + c·z (out may alias any input).
+// axpbypcz.comp — Backend.axpbypcz: out = a·x + b·y + c·z (out may alias any input).
 #version 450
 #extension GL_GOOGLE_include_directive : require
 #include "common.glsl"

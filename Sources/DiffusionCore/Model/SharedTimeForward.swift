@@ -1,11 +1,11 @@
-// UniformTimeForward.swift — the denoiser's forward pass when every row shares one time t, as in
+// SharedTimeForward.swift — the denoiser's forward pass when every row shares one time t, as in
 // sampling: the time embedding's contribution to the first layer, W0[:, temb]·temb(t), is the
 // same for all rows, so it is folded into the first layer's bias once per call. The first GEMM
 // then multiplies only [x ++ class embedding ++ cond] (K = IN − E instead of IN), and no
 // per-row sines and cosines are computed. Same result as `MLPDenoiser.forward` up to rounding.
 import Foundation
 
-public final class UniformTimeForward {
+public final class SharedTimeForward {
     public let model: MLPDenoiser
     private let params: BufferView
     private let storage: DeviceBuffer
