@@ -50,7 +50,6 @@ func affineKernel(_ x: UnsafePointer<Float>, _ out: UnsafeMutablePointer<Float>,
 extension SIMDBackend {
     public func groupNormForward(x: BufferView, gamma: BufferView, beta: BufferView, y: BufferView, stats: BufferView,
                                  batch: Int, channels: Int, spatial: Int, groups: Int, eps: Float) {
-        let n = batch * channels * spatial
         ImageOpChecks.groupNormForward(x: x, gamma: gamma, beta: beta, y: y, stats: stats, batch: batch, channels: channels,
                                        spatial: spatial, groups: groups)
         let X = ptr(x), G = ptr(gamma), Bt = ptr(beta), Y = ptr(y), ST = ptr(stats)
@@ -73,7 +72,6 @@ extension SIMDBackend {
     public func groupNormBackward(x: BufferView, gamma: BufferView, stats: BufferView, dy: BufferView,
                                   dx: BufferView, dGamma: BufferView, dBeta: BufferView,
                                   batch: Int, channels: Int, spatial: Int, groups: Int) {
-        let n = batch * channels * spatial
         ImageOpChecks.groupNormBackward(x: x, gamma: gamma, stats: stats, dy: dy, dx: dx, dGamma: dGamma, dBeta: dBeta,
                                         batch: batch, channels: channels, spatial: spatial, groups: groups)
         let X = ptr(x), G = ptr(gamma), ST = ptr(stats), DY = ptr(dy), DX = ptr(dx)
@@ -123,7 +121,7 @@ extension SIMDBackend {
 
     public func filmForward(x: BufferView, scale: BufferView, shift: BufferView, y: BufferView,
                             batch: Int, channels: Int, spatial: Int) {
-        let n = batch * channels * spatial, rows = batch * channels
+        let rows = batch * channels
         ImageOpChecks.filmForward(x: x, scale: scale, shift: shift, y: y, batch: batch, channels: channels, spatial: spatial)
         let X = ptr(x), SC = ptr(scale), SH = ptr(shift), Y = ptr(y)
         runner.forEachChunk(count: rows, minChunk: max(1, (1 << 15) / max(spatial, 1)), align: 1) { r0, r1 in
@@ -139,7 +137,7 @@ extension SIMDBackend {
     public func filmBackward(x: BufferView, scale: BufferView, dy: BufferView,
                              dx: BufferView, dScale: BufferView, dShift: BufferView,
                              batch: Int, channels: Int, spatial: Int) {
-        let n = batch * channels * spatial, rows = batch * channels
+        let rows = batch * channels
         ImageOpChecks.filmBackward(x: x, scale: scale, dy: dy, dx: dx, dScale: dScale, dShift: dShift,
                                    batch: batch, channels: channels, spatial: spatial)
         let X = ptr(x), SC = ptr(scale), DY = ptr(dy), DX = ptr(dx), DS = ptr(dScale), DH = ptr(dShift)
@@ -159,7 +157,7 @@ extension SIMDBackend {
 
     public func upsampleNearestForward(x: BufferView, y: BufferView, batch: Int, channels: Int,
                                        height: Int, width: Int, factorH: Int, factorW: Int) {
-        let planes = batch * channels, oh = height * factorH, ow = width * factorW
+        let planes = batch * channels, ow = width * factorW
         ImageOpChecks.upsampleNearest("upsampleNearestForward", small: ("x", x), large: ("y", y), batch: batch, channels: channels,
                                        height: height, width: width, factorH: factorH, factorW: factorW)
         let X = ptr(x), Y = ptr(y)
@@ -185,7 +183,7 @@ extension SIMDBackend {
 
     public func upsampleNearestBackward(dy: BufferView, dx: BufferView, batch: Int, channels: Int,
                                         height: Int, width: Int, factorH: Int, factorW: Int) {
-        let planes = batch * channels, oh = height * factorH, ow = width * factorW
+        let planes = batch * channels, ow = width * factorW
         ImageOpChecks.upsampleNearest("upsampleNearestBackward", small: ("dx", dx), large: ("dy", dy), batch: batch, channels: channels,
                                        height: height, width: width, factorH: factorH, factorW: factorW)
         let DY = ptr(dy), DX = ptr(dx)

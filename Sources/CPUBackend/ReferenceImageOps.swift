@@ -61,7 +61,6 @@ extension ReferenceBackend {
 
     public func groupNormForward(x: BufferView, gamma: BufferView, beta: BufferView, y: BufferView, stats: BufferView,
                                  batch: Int, channels: Int, spatial: Int, groups: Int, eps: Float) {
-        let n = batch * channels * spatial
         ImageOpChecks.groupNormForward(x: x, gamma: gamma, beta: beta, y: y, stats: stats, batch: batch, channels: channels,
                                        spatial: spatial, groups: groups)
         let X = ptr(x), G = ptr(gamma), Bt = ptr(beta), Y = ptr(y), ST = ptr(stats)
@@ -86,7 +85,6 @@ extension ReferenceBackend {
     public func groupNormBackward(x: BufferView, gamma: BufferView, stats: BufferView, dy: BufferView,
                                   dx: BufferView, dGamma: BufferView, dBeta: BufferView,
                                   batch: Int, channels: Int, spatial: Int, groups: Int) {
-        let n = batch * channels * spatial
         ImageOpChecks.groupNormBackward(x: x, gamma: gamma, stats: stats, dy: dy, dx: dx, dGamma: dGamma, dBeta: dBeta,
                                         batch: batch, channels: channels, spatial: spatial, groups: groups)
         let X = ptr(x), G = ptr(gamma), ST = ptr(stats), DY = ptr(dy), DX = ptr(dx), DG = ptr(dGamma), DB = ptr(dBeta)
@@ -113,7 +111,7 @@ extension ReferenceBackend {
 
     public func filmForward(x: BufferView, scale: BufferView, shift: BufferView, y: BufferView,
                             batch: Int, channels: Int, spatial: Int) {
-        let n = batch * channels * spatial, r = batch * channels
+        let r = batch * channels
         ImageOpChecks.filmForward(x: x, scale: scale, shift: shift, y: y, batch: batch, channels: channels, spatial: spatial)
         let X = ptr(x), SC = ptr(scale), SH = ptr(shift), Y = ptr(y)
         for row in 0..<r { for s in 0..<spatial {
@@ -124,7 +122,7 @@ extension ReferenceBackend {
     public func filmBackward(x: BufferView, scale: BufferView, dy: BufferView,
                              dx: BufferView, dScale: BufferView, dShift: BufferView,
                              batch: Int, channels: Int, spatial: Int) {
-        let n = batch * channels * spatial, r = batch * channels
+        let r = batch * channels
         ImageOpChecks.filmBackward(x: x, scale: scale, dy: dy, dx: dx, dScale: dScale, dShift: dShift,
                                    batch: batch, channels: channels, spatial: spatial)
         let X = ptr(x), SC = ptr(scale), DY = ptr(dy), DX = ptr(dx), DS = ptr(dScale), DH = ptr(dShift)
